@@ -1,0 +1,47 @@
+use std::error::Error as StdError;
+
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Why a store call failed. Messages never contain secret values.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The row does not exist for this tenant.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// What was looked for, e.g. `integration`.
+        entity: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// A compare-and-set lost, or a uniqueness rule refused the write.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What conflicted.
+        message: String,
+    },
+    /// The caller passed something the store cannot accept.
+    #[error("invalid input: {message}")]
+    InvalidInput {
+        /// What was wrong.
+        message: String,
+    },
+    /// A secret could not be encrypted or decrypted (wrong key, tampering).
+    #[error("secret error: {message}")]
+    Secret {
+        /// What went wrong, never the secret itself.
+        message: String,
+    },
+    /// The database failed (connection, I/O, unexpected constraint).
+    #[error("database error: {message}")]
+    Backend {
+        /// What the store was doing and what the database said.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;

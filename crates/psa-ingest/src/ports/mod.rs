@@ -1,0 +1,54 @@
+//! What the engines need from persistence. Only traits and their data here:
+//! psa-store implements them on PostgreSQL and SQLite.
+//!
+//! Every method takes the tenant first; an implementation scopes every
+//! statement by it, so no call can read or write another tenant's rows.
+
+mod alerts;
+mod assets;
+mod catalog;
+mod entity_mappings;
+mod error;
+mod integrations;
+mod scopes;
+mod secrets;
+mod sync_runs;
+mod tickets;
+
+pub use alerts::{Alert, AlertStore, AlertTicket, AlertUpsert, AlertUpserted};
+pub use assets::{AssetBatch, AssetMatch, AssetStore, AssetWrite, KnownDevice, ScopeDevice};
+pub use catalog::{Board, CatalogStore, Category, Client, Priority, Status};
+pub use entity_mappings::{EntityMapping, EntityMappingStore};
+pub use error::{StoreError, StoreResult};
+pub use integrations::{Integration, IntegrationStore, NewIntegration, SyncStateUpdate, SyncStatus};
+pub use scopes::{ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome};
+pub use secrets::SecretStore;
+pub use sync_runs::{RunFinish, RunOutcome, SyncRun, SyncRunStore};
+pub use tickets::{Comment, NewComment, NewTicket, Ticket, TicketStore};
+
+/// Every port at once: what a full store implements.
+pub trait Store:
+    IntegrationStore
+    + CatalogStore
+    + ScopeMappingStore
+    + AssetStore
+    + TicketStore
+    + AlertStore
+    + EntityMappingStore
+    + SecretStore
+    + SyncRunStore
+{
+}
+
+impl<T> Store for T where
+    T: IntegrationStore
+        + CatalogStore
+        + ScopeMappingStore
+        + AssetStore
+        + TicketStore
+        + AlertStore
+        + EntityMappingStore
+        + SecretStore
+        + SyncRunStore
+{
+}

@@ -1,0 +1,79 @@
+//! What a provider hands the engines: streams of normalized records.
+//!
+//! Sources only fetch and normalize; they never write to the database.
+//! Streams keep memory bounded: a consumer holds one page at a time.
+
+mod error;
+
+pub use error::SourceError;
+
+use crate::contracts::{ExternalIdChange, NormalizedDevice, NormalizedIncident, NormalizedScope};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+
+/// A stream of results from a source.
+pub type SourceStream<'a, T> = BoxStream<'a, Result<T, SourceError>>;
+
+/// Lists a provider's scopes (organizations, sites, groups).
+#[async_trait]
+pub trait ScopeSource: Send + Sync {
+    /// Every scope the credentials can see.
+    fn scopes(&self) -> SourceStream<'_, NormalizedScope>;
+}
+
+/// Streams a provider's devices, one page at a time.
+#[async_trait]
+pub trait DeviceSource: Send + Sync {
+    /// A full walk of one scope. The stream ending without an error means the
+    /// walk was complete (devices not seen may then be retired).
+    fn devices<'a>(&'a self, scope_id: &'a str) -> SourceStream<'a, Vec<NormalizedDevice>>;
+
+    /// Devices of one scope changed since `since`. Never complete: nothing is
+    /// retired from an incremental walk.
+    fn devices_changed_since<'a>(
+        &'a self,
+        scope_id: &'a str,
+        since: DateTime<Utc>,
+    ) -> SourceStream<'a, Vec<NormalizedDevice>>;
+
+    /// Device ids the provider changed since `since`, oldest first. Providers
+    /// whose ids never change keep the default.
+    async fn id_changes(&self, _since: DateTime<Utc>) -> Result<Vec<ExternalIdChange>, SourceError> {
+        Ok(Vec::new())
+    }
+}
+
+/// An opaque, durable position in a provider's incident feed. The engine
+/// stores it after each processed incident and hands it back next time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FeedCursor(pub String);
+
+/// One incident and the cursor that points just past it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedItem {
+    /// The incident.
+    pub incident: NormalizedIncident,
+    /// Where the feed resumes once this incident is processed.
+    pub cursor: FeedCursor,
+}
+
+/// A provider's security incidents, oldest change first.
+#[async_trait]
+pub trait IncidentSource: Send + Sync {
+    /// Incidents changed since `cursor` (or since `backfill_from` on the
+    /// first run), in ascending order of change. An incident may repeat
+    /// across calls (overlap); the engine is idempotent.
+    fn incidents_since<'a>(
+        &'a self,
+        cursor: Option<&'a FeedCursor>,
+        backfill_from: DateTime<Utc>,
+    ) -> SourceStream<'a, FeedItem>;
+
+    /// How many requests this source has made so far (for sync-run records).
+    fn requests_made(&self) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,29 @@
+//! The provider registry of the PSA integration layer.
+//!
+//! Every provider (Tanium, Huntress, and the ones to come) describes itself
+//! with a [`ProviderDescriptor`] and implements [`Provider`]. The registry
+//! holds them, gates them by edition and feature flag, and lists them grouped
+//! by [`Category`] in a stable order.
+//!
+//! ```
+//! use psa_registry::{builtin, Edition, FeatureFlags};
+//!
+//! let listing = builtin::descriptors();
+//! let enterprise: Vec<_> = listing
+//!     .iter()
+//!     .filter(|d| d.is_available(Edition::Enterprise, &FeatureFlags::default()))
+//!     .collect();
+//! assert_eq!(enterprise.len(), 2);
+//! ```
+
+pub mod builtin;
+mod descriptor;
+mod provider;
+mod registry;
+mod settings;
+
+pub use descriptor::{Capabilities, Category, Edition, FeatureFlags, ProviderDescriptor};
+pub use provider::{Connection, ConnectionInfo, Provider, ProviderError, ProviderSecrets};
+pub use psa_ingest::ProviderId;
+pub use registry::{CategoryGroup, ProviderRegistry, RegistryError};
+pub use settings::{FieldError, SettingsError};
