@@ -13,7 +13,13 @@ fn main() {
             println!("  (no integrations)");
         }
         for d in available {
-            println!("  [{}] {} ({}): {}", d.category.as_str(), d.title, d.id, d.description);
+            println!(
+                "  [{}] {} ({}): {}",
+                d.category.as_str(),
+                d.title,
+                d.id,
+                d.description
+            );
         }
     }
 }

@@ -9,12 +9,21 @@ fn builtin_providers_are_enterprise_and_split_by_category() {
         .iter()
         .filter(|d| d.is_available(Edition::Community, &FeatureFlags::default()))
         .collect();
-    assert!(community.is_empty(), "Tanium and Huntress are enterprise-only");
-    let tanium = descriptors.iter().find(|d| d.id.as_str() == "tanium").unwrap();
+    assert!(
+        community.is_empty(),
+        "Tanium and Huntress are enterprise-only"
+    );
+    let tanium = descriptors
+        .iter()
+        .find(|d| d.id.as_str() == "tanium")
+        .unwrap();
     assert_eq!(tanium.category, Category::Rmm);
     assert!(tanium.capabilities.device_sync && tanium.capabilities.scope_sync);
     assert!(!tanium.capabilities.incident_feed);
-    let huntress = descriptors.iter().find(|d| d.id.as_str() == "huntress").unwrap();
+    let huntress = descriptors
+        .iter()
+        .find(|d| d.id.as_str() == "huntress")
+        .unwrap();
     assert_eq!(huntress.category, Category::Security);
     assert!(huntress.capabilities.incident_feed && !huntress.capabilities.device_sync);
 }

@@ -13,7 +13,7 @@ mod provider_id;
 pub mod sources;
 
 pub use ids::{
-    AlertId, AssetId, BoardId, CategoryId, ClientId, IntegrationId, PriorityId, StatusId, SyncRunId,
-    TenantId, TicketId,
+    AlertId, AssetId, BoardId, CategoryId, ClientId, IntegrationId, PriorityId, StatusId,
+    SyncRunId, TenantId, TicketId,
 };
 pub use provider_id::{InvalidProviderId, ProviderId};

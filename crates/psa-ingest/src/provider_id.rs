@@ -12,7 +12,9 @@ pub struct ProviderId(String);
 
 /// A provider id that breaks the naming rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid provider id {value:?}: use lowercase letters, digits, '-' or '_', starting with a letter")]
+#[error(
+    "invalid provider id {value:?}: use lowercase letters, digits, '-' or '_', starting with a letter"
+)]
 pub struct InvalidProviderId {
     /// The rejected value.
     pub value: String,
@@ -26,7 +28,11 @@ impl ProviderId {
         let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
             && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
             && value.len() <= 64;
-        if valid { Ok(Self(value)) } else { Err(InvalidProviderId { value }) }
+        if valid {
+            Ok(Self(value))
+        } else {
+            Err(InvalidProviderId { value })
+        }
     }
 
     /// The id as a string.

@@ -90,7 +90,10 @@ impl ProviderDescriptor {
     /// Whether a tenant of `edition` with `flags` may use the provider.
     pub fn is_available(&self, edition: Edition, flags: &FeatureFlags) -> bool {
         let edition_ok = !self.requires_enterprise || edition == Edition::Enterprise;
-        let flag_ok = self.feature_flag.as_deref().is_none_or(|flag| flags.is_enabled(flag));
+        let flag_ok = self
+            .feature_flag
+            .as_deref()
+            .is_none_or(|flag| flags.is_enabled(flag));
         edition_ok && flag_ok
     }
 }

@@ -29,7 +29,9 @@ impl ProviderSecrets {
 
     /// A secret that must be there.
     pub fn require(&self, name: &str) -> Result<&SecretString, ProviderError> {
-        self.get(name).ok_or_else(|| ProviderError::MissingSecret { name: name.to_owned() })
+        self.get(name).ok_or_else(|| ProviderError::MissingSecret {
+            name: name.to_owned(),
+        })
     }
 
     /// The names held.
@@ -108,5 +110,9 @@ pub trait Provider: Send + Sync {
     fn validate_settings(&self, settings: &serde_json::Value) -> Result<(), SettingsError>;
 
     /// Validates the settings, tests the connection and returns the sources.
-    async fn connect(&self, settings: &serde_json::Value, secrets: &ProviderSecrets) -> Result<Connection, ProviderError>;
+    async fn connect(
+        &self,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+    ) -> Result<Connection, ProviderError>;
 }

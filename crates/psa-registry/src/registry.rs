@@ -63,14 +63,23 @@ impl ProviderRegistry {
     /// categories are left out.
     pub fn available(&self, edition: Edition, flags: &FeatureFlags) -> Vec<CategoryGroup<'_>> {
         let mut groups: BTreeMap<Category, Vec<&ProviderDescriptor>> = BTreeMap::new();
-        for descriptor in self.descriptors().filter(|d| d.is_available(edition, flags)) {
-            groups.entry(descriptor.category).or_default().push(descriptor);
+        for descriptor in self
+            .descriptors()
+            .filter(|d| d.is_available(edition, flags))
+        {
+            groups
+                .entry(descriptor.category)
+                .or_default()
+                .push(descriptor);
         }
         groups
             .into_iter()
             .map(|(category, mut providers)| {
                 providers.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
-                CategoryGroup { category, providers }
+                CategoryGroup {
+                    category,
+                    providers,
+                }
             })
             .collect()
     }

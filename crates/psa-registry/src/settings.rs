@@ -12,7 +12,10 @@ pub struct FieldError {
 impl FieldError {
     /// A field error.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -31,7 +34,11 @@ impl SettingsError {
 
     /// `Ok` when `errors` is empty, else the error.
     pub fn check(errors: Vec<FieldError>) -> Result<(), Self> {
-        if errors.is_empty() { Ok(()) } else { Err(Self { errors }) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Self { errors })
+        }
     }
 
     /// Names of the fields with problems.

@@ -37,7 +37,10 @@ crate::open_enum! {
 impl IncidentStatus {
     /// Closed, dismissed or partner-dismissed: the work is over.
     pub fn is_closed(&self) -> bool {
-        matches!(self, Self::Closed | Self::Dismissed | Self::PartnerDismissed)
+        matches!(
+            self,
+            Self::Closed | Self::Dismissed | Self::PartnerDismissed
+        )
     }
 }
 

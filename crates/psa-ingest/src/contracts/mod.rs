@@ -9,6 +9,6 @@ pub use device::{
     NormalizedDevice, OsInfo, Software, UserInfo,
 };
 pub use incident::{
-    DeviceRef, Indicator, IncidentSeverity, IncidentStatus, NormalizedIncident, Remediation,
+    DeviceRef, IncidentSeverity, IncidentStatus, Indicator, NormalizedIncident, Remediation,
 };
 pub use scope::{NormalizedScope, ScopeKind};

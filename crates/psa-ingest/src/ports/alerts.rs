@@ -107,8 +107,18 @@ pub trait AlertStore: Send + Sync {
     ) -> StoreResult<AlertTicket>;
 
     /// Records (or with `None` clears) why processing the alert failed.
-    async fn set_alert_error(&self, tenant: TenantId, alert: AlertId, error: Option<String>) -> StoreResult<()>;
+    async fn set_alert_error(
+        &self,
+        tenant: TenantId,
+        alert: AlertId,
+        error: Option<String>,
+    ) -> StoreResult<()>;
 
     /// Links the alert to an asset.
-    async fn set_alert_asset(&self, tenant: TenantId, alert: AlertId, asset: AssetId) -> StoreResult<()>;
+    async fn set_alert_asset(
+        &self,
+        tenant: TenantId,
+        alert: AlertId,
+        asset: AssetId,
+    ) -> StoreResult<()>;
 }

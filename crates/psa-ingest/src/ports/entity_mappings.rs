@@ -32,7 +32,11 @@ pub struct EntityMapping {
 pub trait EntityMappingStore: Send + Sync {
     /// Inserts or replaces the mapping of
     /// `(integration_type, alga_entity_type, external_realm_id, external_entity_id)`.
-    async fn upsert_entity_mapping(&self, tenant: TenantId, mapping: EntityMapping) -> StoreResult<()>;
+    async fn upsert_entity_mapping(
+        &self,
+        tenant: TenantId,
+        mapping: EntityMapping,
+    ) -> StoreResult<()>;
 
     /// One mapping by its external key, or `None`.
     async fn find_entity_mapping(

@@ -103,10 +103,18 @@ pub struct SyncStateUpdate {
 #[async_trait]
 pub trait IntegrationStore: Send + Sync {
     /// Creates an integration, inactive and pending.
-    async fn create_integration(&self, tenant: TenantId, new: NewIntegration) -> StoreResult<Integration>;
+    async fn create_integration(
+        &self,
+        tenant: TenantId,
+        new: NewIntegration,
+    ) -> StoreResult<Integration>;
 
     /// One integration, or `None` when it does not exist for this tenant.
-    async fn get_integration(&self, tenant: TenantId, id: IntegrationId) -> StoreResult<Option<Integration>>;
+    async fn get_integration(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<Option<Integration>>;
 
     /// The tenant's integrations, oldest first.
     async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<Integration>>;
@@ -132,5 +140,10 @@ pub trait IntegrationStore: Send + Sync {
     ) -> StoreResult<()>;
 
     /// Writes the sync status fields.
-    async fn update_sync_state(&self, tenant: TenantId, id: IntegrationId, update: SyncStateUpdate) -> StoreResult<()>;
+    async fn update_sync_state(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        update: SyncStateUpdate,
+    ) -> StoreResult<()>;
 }

@@ -20,7 +20,9 @@ pub use assets::{AssetBatch, AssetMatch, AssetStore, AssetWrite, KnownDevice, Sc
 pub use catalog::{Board, CatalogStore, Category, Client, Priority, Status};
 pub use entity_mappings::{EntityMapping, EntityMappingStore};
 pub use error::{StoreError, StoreResult};
-pub use integrations::{Integration, IntegrationStore, NewIntegration, SyncStateUpdate, SyncStatus};
+pub use integrations::{
+    Integration, IntegrationStore, NewIntegration, SyncStateUpdate, SyncStatus,
+};
 pub use scopes::{ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome};
 pub use secrets::SecretStore;
 pub use sync_runs::{RunFinish, RunOutcome, SyncRun, SyncRunStore};

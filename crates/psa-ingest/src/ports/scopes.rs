@@ -56,7 +56,11 @@ pub trait ScopeMappingStore: Send + Sync {
     ) -> StoreResult<ScopeUpsertOutcome>;
 
     /// Every scope of the integration, by name.
-    async fn list_scope_mappings(&self, tenant: TenantId, integration: IntegrationId) -> StoreResult<Vec<ScopeMapping>>;
+    async fn list_scope_mappings(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Vec<ScopeMapping>>;
 
     /// One scope, or `None`.
     async fn get_scope_mapping(

@@ -7,7 +7,12 @@ use secrecy::SecretString;
 #[async_trait]
 pub trait SecretStore: Send + Sync {
     /// Stores (or replaces) a secret.
-    async fn put_secret(&self, tenant: TenantId, name: &str, value: &SecretString) -> StoreResult<()>;
+    async fn put_secret(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        value: &SecretString,
+    ) -> StoreResult<()>;
     /// Reads a secret, or `None` when it does not exist.
     async fn get_secret(&self, tenant: TenantId, name: &str) -> StoreResult<Option<SecretString>>;
     /// Deletes a secret; returns whether it existed.

@@ -94,8 +94,18 @@ pub trait SyncRunStore: Send + Sync {
     ) -> StoreResult<SyncRunId>;
 
     /// Records how a run finished.
-    async fn finish_sync_run(&self, tenant: TenantId, run: SyncRunId, finish: RunFinish) -> StoreResult<()>;
+    async fn finish_sync_run(
+        &self,
+        tenant: TenantId,
+        run: SyncRunId,
+        finish: RunFinish,
+    ) -> StoreResult<()>;
 
     /// The integration's runs, newest first, at most `limit`.
-    async fn list_sync_runs(&self, tenant: TenantId, integration: IntegrationId, limit: i64) -> StoreResult<Vec<SyncRun>>;
+    async fn list_sync_runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        limit: i64,
+    ) -> StoreResult<Vec<SyncRun>>;
 }

@@ -99,7 +99,12 @@ pub struct Comment {
 pub trait TicketStore: Send + Sync {
     /// Creates a ticket with its first comments in one transaction, taking the
     /// next number from the tenant's counter.
-    async fn create_ticket(&self, tenant: TenantId, ticket: NewTicket, comments: &[NewComment]) -> StoreResult<Ticket>;
+    async fn create_ticket(
+        &self,
+        tenant: TenantId,
+        ticket: NewTicket,
+        comments: &[NewComment],
+    ) -> StoreResult<Ticket>;
 
     /// One ticket, or `None`.
     async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>>;
@@ -108,17 +113,32 @@ pub trait TicketStore: Send + Sync {
     async fn list_tickets(&self, tenant: TenantId) -> StoreResult<Vec<Ticket>>;
 
     /// Adds a comment.
-    async fn add_comment(&self, tenant: TenantId, ticket: TicketId, comment: NewComment) -> StoreResult<()>;
+    async fn add_comment(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        comment: NewComment,
+    ) -> StoreResult<()>;
 
     /// A ticket's comments, oldest first.
     async fn list_comments(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<Comment>>;
 
     /// Moves a ticket to a status; a closed status sets `closed_at`, an open
     /// one clears it.
-    async fn set_ticket_status(&self, tenant: TenantId, ticket: TicketId, status: StatusId) -> StoreResult<()>;
+    async fn set_ticket_status(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        status: StatusId,
+    ) -> StoreResult<()>;
 
     /// Links an asset to a ticket (`asset_associations`); linking twice is a no-op.
-    async fn associate_asset(&self, tenant: TenantId, ticket: TicketId, asset: AssetId) -> StoreResult<()>;
+    async fn associate_asset(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        asset: AssetId,
+    ) -> StoreResult<()>;
 
     /// Assets linked to a ticket.
     async fn ticket_assets(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<AssetId>>;

@@ -40,7 +40,10 @@ pub trait DeviceSource: Send + Sync {
 
     /// Device ids the provider changed since `since`, oldest first. Providers
     /// whose ids never change keep the default.
-    async fn id_changes(&self, _since: DateTime<Utc>) -> Result<Vec<ExternalIdChange>, SourceError> {
+    async fn id_changes(
+        &self,
+        _since: DateTime<Utc>,
+    ) -> Result<Vec<ExternalIdChange>, SourceError> {
         Ok(Vec::new())
     }
 }

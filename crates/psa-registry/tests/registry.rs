@@ -1,0 +1,244 @@
+//! Registration, gating by edition and feature flag, and listing order.
+
+use async_trait::async_trait;
+use psa_registry::{
+    Capabilities, Category, Connection, Edition, FeatureFlags, FieldError, Provider,
+    ProviderDescriptor, ProviderError, ProviderId, ProviderRegistry, ProviderSecrets,
+    RegistryError, SettingsError,
+};
+use secrecy::SecretString;
+
+struct FakeProvider(ProviderDescriptor);
+
+#[async_trait]
+impl Provider for FakeProvider {
+    fn descriptor(&self) -> &ProviderDescriptor {
+        &self.0
+    }
+
+    fn secret_names(&self) -> &'static [&'static str] {
+        &["api_key"]
+    }
+
+    fn validate_settings(&self, settings: &serde_json::Value) -> Result<(), SettingsError> {
+        let mut errors = Vec::new();
+        if settings.get("url").and_then(|v| v.as_str()).is_none() {
+            errors.push(FieldError::new("url", "is required"));
+        }
+        if settings
+            .get("page_size")
+            .and_then(|v| v.as_u64())
+            .is_none_or(|n| n == 0 || n > 1000)
+        {
+            errors.push(FieldError::new("page_size", "must be between 1 and 1000"));
+        }
+        SettingsError::check(errors)
+    }
+
+    async fn connect(
+        &self,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+    ) -> Result<Connection, ProviderError> {
+        self.validate_settings(settings)?;
+        secrets.require("api_key")?;
+        Ok(Connection {
+            info: Default::default(),
+            scopes: None,
+            devices: None,
+            incidents: None,
+        })
+    }
+}
+
+fn descriptor(
+    id: &str,
+    title: &str,
+    category: Category,
+    enterprise: bool,
+    flag: Option<&str>,
+) -> ProviderDescriptor {
+    ProviderDescriptor {
+        id: ProviderId::new(id).unwrap(),
+        title: title.to_owned(),
+        description: format!("{title} test provider"),
+        category,
+        capabilities: Capabilities {
+            connection: true,
+            ..Capabilities::default()
+        },
+        requires_enterprise: enterprise,
+        feature_flag: flag.map(str::to_owned),
+    }
+}
+
+fn registry() -> ProviderRegistry {
+    let mut registry = ProviderRegistry::new();
+    for d in [
+        descriptor("sentinelone", "SentinelOne", Category::Security, true, None),
+        descriptor("ninjaone", "NinjaOne", Category::Rmm, false, None),
+        descriptor(
+            "datto",
+            "Datto RMM",
+            Category::Rmm,
+            false,
+            Some("datto_beta"),
+        ),
+        descriptor("tanium", "Tanium", Category::Rmm, true, None),
+        descriptor("defender", "Defender", Category::Security, false, None),
+    ] {
+        registry.register(Box::new(FakeProvider(d))).unwrap();
+    }
+    registry
+}
+
+fn listing(
+    registry: &ProviderRegistry,
+    edition: Edition,
+    flags: &FeatureFlags,
+) -> Vec<(Category, Vec<String>)> {
+    registry
+        .available(edition, flags)
+        .into_iter()
+        .map(|group| {
+            (
+                group.category,
+                group.providers.iter().map(|d| d.id.to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_duplicate_id_is_refused_and_the_first_registration_kept() {
+    let mut registry = registry();
+    let err = registry
+        .register(Box::new(FakeProvider(descriptor(
+            "tanium",
+            "Other Tanium",
+            Category::Security,
+            false,
+            None,
+        ))))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RegistryError::DuplicateId(ProviderId::new("tanium").unwrap())
+    );
+    assert!(err.to_string().contains("tanium"));
+    let kept = registry.get(&ProviderId::new("tanium").unwrap()).unwrap();
+    assert_eq!(kept.descriptor().title, "Tanium");
+}
+
+#[test]
+fn community_edition_without_flags_sees_only_ungated_providers() {
+    let got = listing(&registry(), Edition::Community, &FeatureFlags::default());
+    assert_eq!(
+        got,
+        vec![
+            (Category::Rmm, vec!["ninjaone".to_owned()]),
+            (Category::Security, vec!["defender".to_owned()])
+        ]
+    );
+}
+
+#[test]
+fn a_feature_flag_unlocks_its_provider_and_enterprise_unlocks_the_rest() {
+    let flags = FeatureFlags::new(["datto_beta"]);
+    let got = listing(&registry(), Edition::Enterprise, &flags);
+    // Categories in declaration order; providers by title within a category.
+    assert_eq!(
+        got,
+        vec![
+            (
+                Category::Rmm,
+                vec![
+                    "datto".to_owned(),
+                    "ninjaone".to_owned(),
+                    "tanium".to_owned()
+                ]
+            ),
+            (
+                Category::Security,
+                vec!["defender".to_owned(), "sentinelone".to_owned()]
+            ),
+        ]
+    );
+    let without_flag = listing(&registry(), Edition::Enterprise, &FeatureFlags::default());
+    assert!(!without_flag[0].1.contains(&"datto".to_owned()));
+}
+
+#[test]
+fn an_empty_category_is_left_out() {
+    let mut registry = ProviderRegistry::new();
+    registry
+        .register(Box::new(FakeProvider(descriptor(
+            "tanium",
+            "Tanium",
+            Category::Rmm,
+            false,
+            None,
+        ))))
+        .unwrap();
+    let groups = registry.available(Edition::Community, &FeatureFlags::default());
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].category, Category::Rmm);
+}
+
+#[test]
+fn lookup_by_unknown_id_is_none() {
+    assert!(registry().get(&ProviderId::new("nope").unwrap()).is_none());
+}
+
+#[test]
+fn settings_errors_name_every_bad_field() {
+    let registry = registry();
+    let provider = registry.get(&ProviderId::new("ninjaone").unwrap()).unwrap();
+    let err = provider
+        .validate_settings(&serde_json::json!({"page_size": 0}))
+        .unwrap_err();
+    assert_eq!(err.fields(), vec!["url", "page_size"]);
+    assert_eq!(
+        err.to_string(),
+        "invalid settings: url is required; page_size must be between 1 and 1000"
+    );
+    assert!(
+        provider
+            .validate_settings(&serde_json::json!({"url": "https://x", "page_size": 100}))
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn connect_through_a_boxed_provider_requires_its_secrets() {
+    let registry = registry();
+    let provider = registry.get(&ProviderId::new("ninjaone").unwrap()).unwrap();
+    let settings = serde_json::json!({"url": "https://x", "page_size": 100});
+    let err = provider
+        .connect(&settings, &ProviderSecrets::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ProviderError::MissingSecret { ref name } if name == "api_key"),
+        "{err:?}"
+    );
+    let secrets = ProviderSecrets::new().with("api_key", SecretString::from("s3cr3t-value"));
+    let connection = provider.connect(&settings, &secrets).await.unwrap();
+    assert!(connection.scopes.is_none());
+    assert!(
+        !format!("{secrets:?}").contains("s3cr3t"),
+        "Debug shows names only"
+    );
+}
+
+#[test]
+fn provider_ids_are_validated() {
+    for bad in ["", "Tanium", "1password", "has space", "dots.not.allowed"] {
+        let err = ProviderId::new(bad).unwrap_err();
+        assert!(err.to_string().contains("invalid provider id"), "{bad}");
+    }
+    for good in ["tanium", "tactical-rmm", "ms_defender2"] {
+        assert_eq!(ProviderId::new(good).unwrap().as_str(), good);
+    }
+    assert!(serde_json::from_str::<ProviderId>("\"Bad Id\"").is_err());
+}
