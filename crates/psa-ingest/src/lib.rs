@@ -6,6 +6,7 @@
 //! implements. This crate knows no provider and no SQL.
 
 pub mod contracts;
+pub mod engine;
 mod ids;
 mod open_enum;
 pub mod ports;

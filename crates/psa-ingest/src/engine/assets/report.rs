@@ -1,0 +1,107 @@
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// Why a device was not ingested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// Its scope is not mapped to a client.
+    UnmappedScope,
+    /// Its scope is mapped but `auto_sync_assets` is off.
+    AssetSyncOff,
+    /// It is deleted or tombstoned and was never an asset.
+    GoneAndUnknown,
+    /// The same device appeared again later in the same batch; the later
+    /// snapshot was used.
+    DuplicateInBatch,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::UnmappedScope => "scope not mapped to a client",
+            Self::AssetSyncOff => "asset sync turned off for the scope",
+            Self::GoneAndUnknown => "deleted device that was never an asset",
+            Self::DuplicateInBatch => "repeated in the same batch",
+        })
+    }
+}
+
+/// One device that could not be ingested, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceFailure {
+    /// The provider's device id (may be empty when that was the problem).
+    pub external_id: String,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// Where the time went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Waiting for the source.
+    pub fetch: Duration,
+    /// Store calls (correlation, writes, retirements).
+    pub store: Duration,
+    /// Everything.
+    pub total: Duration,
+}
+
+/// What an asset sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssetSyncReport {
+    /// Snapshots received.
+    pub received: u64,
+    /// Assets created.
+    pub created: u64,
+    /// Assets updated.
+    pub updated: u64,
+    /// Devices whose snapshot had not changed (nothing written).
+    pub unchanged: u64,
+    /// Assets retired (deleted, tombstoned, or missing from a complete walk).
+    pub tombstoned: u64,
+    /// Asset mappings moved to a new device id.
+    pub rekeyed: u64,
+    /// Devices skipped, by reason.
+    pub skipped: BTreeMap<SkipReason, u64>,
+    /// Devices that failed, with their errors.
+    pub failed: Vec<DeviceFailure>,
+    /// Scopes whose full walk completed (unseen devices were retired).
+    pub complete_scopes: Vec<String>,
+    /// Timings.
+    pub timings: Timings,
+}
+
+impl AssetSyncReport {
+    /// Adds another report's counts to this one.
+    pub fn merge(&mut self, other: AssetSyncReport) {
+        self.received += other.received;
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.tombstoned += other.tombstoned;
+        self.rekeyed += other.rekeyed;
+        for (reason, n) in other.skipped {
+            *self.skipped.entry(reason).or_default() += n;
+        }
+        self.failed.extend(other.failed);
+        self.complete_scopes.extend(other.complete_scopes);
+        self.timings.fetch += other.timings.fetch;
+        self.timings.store += other.timings.store;
+        self.timings.total += other.timings.total;
+    }
+
+    pub(crate) fn skip(&mut self, reason: SkipReason) {
+        *self.skipped.entry(reason).or_default() += 1;
+    }
+
+    /// Devices skipped for any reason.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+
+    /// Rows written: creates, updates and retirements.
+    pub fn writes(&self) -> u64 {
+        self.created + self.updated + self.tombstoned + self.rekeyed
+    }
+}

@@ -1,0 +1,14 @@
+use crate::ports::StoreError;
+use crate::sources::SourceError;
+
+/// Why an engine run stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The provider could not deliver.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,8 @@
+//! The shared pipelines every provider feeds. Engines read sources and write
+//! through the store ports; they know no provider and no SQL.
+
+pub mod assets;
+mod error;
+pub mod scopes;
+
+pub use error::EngineError;
