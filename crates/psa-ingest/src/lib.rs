@@ -11,6 +11,7 @@ mod ids;
 mod open_enum;
 pub mod ports;
 mod provider_id;
+pub mod settings;
 pub mod sources;
 
 pub use ids::{

@@ -133,7 +133,8 @@ fn scope_and_incident_round_trip() {
         device_ref: Some(DeviceRef {
             agent_id: Some("55".into()),
             hostname: Some("laptop01".into()),
-            serial_number: None,
+            ip_addresses: vec!["10.1.2.3".into()],
+            ..DeviceRef::default()
         }),
         severity: IncidentSeverity::Other("severe".into()),
         status: IncidentStatus::Open,

@@ -20,10 +20,9 @@ pub mod builtin;
 mod descriptor;
 mod provider;
 mod registry;
-mod settings;
 
 pub use descriptor::{Capabilities, Category, Edition, FeatureFlags, ProviderDescriptor};
 pub use provider::{Connection, ConnectionInfo, Provider, ProviderError, ProviderSecrets};
 pub use psa_ingest::ProviderId;
 pub use registry::{CategoryGroup, ProviderRegistry, RegistryError};
-pub use settings::{FieldError, SettingsError};
+pub use psa_ingest::settings::{FieldError, SettingsError};

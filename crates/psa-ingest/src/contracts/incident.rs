@@ -44,7 +44,8 @@ impl IncidentStatus {
     }
 }
 
-/// What identifies the device an incident is about.
+/// The device an incident is about: what identifies it, and the host
+/// details a technician needs on the ticket (filled when the source has them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceRef {
     /// The provider's agent id.
@@ -53,6 +54,15 @@ pub struct DeviceRef {
     pub hostname: Option<String>,
     /// Serial number.
     pub serial_number: Option<String>,
+    /// Operating system.
+    #[serde(default)]
+    pub os: Option<String>,
+    /// Addresses (LAN first, then public).
+    #[serde(default)]
+    pub ip_addresses: Vec<String>,
+    /// When the agent last called in.
+    #[serde(default)]
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 /// One indicator type and how many were seen.

@@ -1,4 +1,5 @@
 use crate::ports::StoreError;
+use crate::settings::SettingsError;
 use crate::sources::SourceError;
 
 /// Why an engine run stopped.
@@ -11,4 +12,7 @@ pub enum EngineError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The integration's settings are missing or wrong; names every field.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }

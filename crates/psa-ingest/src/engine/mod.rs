@@ -3,6 +3,7 @@
 
 pub mod assets;
 mod error;
+pub mod incidents;
 pub mod scopes;
 
 pub use error::EngineError;

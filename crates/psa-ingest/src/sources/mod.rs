@@ -75,6 +75,12 @@ pub trait IncidentSource: Send + Sync {
         backfill_from: DateTime<Utc>,
     ) -> SourceStream<'a, FeedItem>;
 
+    /// One scope by id, for an incident whose scope is not mapped yet (so
+    /// it can be added to the mappings). The default knows none.
+    async fn scope(&self, _scope_id: &str) -> Result<Option<NormalizedScope>, SourceError> {
+        Ok(None)
+    }
+
     /// How many requests this source has made so far (for sync-run records).
     fn requests_made(&self) -> u64 {
         0

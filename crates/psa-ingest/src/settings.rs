@@ -1,3 +1,6 @@
+//! Typed settings errors shared by providers and pipelines: every bad field
+//! is named, not just the first.
+
 use std::fmt;
 
 /// One setting that is missing or wrong.

@@ -1,0 +1,536 @@
+//! Security incidents to tickets: one incident is one routed ticket, updated
+//! in place.
+//!
+//! For each incident of the feed, oldest change first, the engine upserts the
+//! alert row and decides: skip (`deleting`), create a ticket (on the mapped
+//! client, or on the fallback client and triage board with an
+//! `[Unmapped Org]` prefix), record only, add an internal note saying what
+//! changed, auto-close, or nothing. The feed cursor is saved by
+//! compare-and-set after each incident; the first failure stops the cycle
+//! with its error kept on the alert row, so nothing is skipped.
+
+mod render;
+mod settings;
+mod snapshot;
+
+pub use render::{UNMAPPED_PREFIX, ids_note, ticket_body, ticket_title, unmapped_note};
+pub use settings::{
+    BACKFILL_DAYS, Catalog, IncidentRouting, IncidentSettings, POLL_INTERVAL_MINUTES,
+    REQUIRED_SEVERITIES, prefill_severity_priorities,
+};
+
+use super::EngineError;
+use crate::contracts::{IncidentStatus, NormalizedIncident};
+use crate::ports::{
+    AlertStore, AlertUpsert, AssetStore, CatalogStore, EntityMapping, EntityMappingStore,
+    IntegrationStore, NewComment, NewTicket, ScopeMapping, ScopeMappingStore, StoreError,
+    TicketStore,
+};
+use crate::sources::{FeedCursor, IncidentSource};
+use crate::{AlertId, ClientId, IntegrationId, TenantId};
+use chrono::{Duration, Utc};
+use futures::StreamExt;
+use snapshot::IncidentSnapshot;
+
+/// The key of the feed cursor in an integration's settings.
+pub const CURSOR_KEY: &str = "incident_cursor";
+
+/// What the engine did with one incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentOutcome {
+    /// `deleting`: ignored.
+    Skipped,
+    /// Alert recorded, no ticket (closed when first seen, or tickets off for the scope).
+    RecordedOnly,
+    /// A ticket was created.
+    TicketCreated,
+    /// A note was added to the existing ticket.
+    NoteAdded,
+    /// A note was added and the ticket closed.
+    TicketClosed,
+    /// Nothing changed.
+    Unchanged,
+}
+
+/// An incident whose processing failed; the cycle stopped there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentFailure {
+    /// The provider's incident id.
+    pub external_id: String,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// What one poll cycle did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentPollReport {
+    /// Incidents the feed yielded.
+    pub received: u64,
+    /// Tickets created.
+    pub tickets_created: u64,
+    /// Notes added for changes.
+    pub notes_added: u64,
+    /// Tickets closed.
+    pub tickets_closed: u64,
+    /// Alerts recorded without a ticket.
+    pub recorded_only: u64,
+    /// Incidents ignored (`deleting`).
+    pub skipped: u64,
+    /// Incidents with nothing new.
+    pub unchanged: u64,
+    /// Tickets linked to an asset.
+    pub assets_linked: u64,
+    /// Tickets routed to the fallback client.
+    pub unmapped: u64,
+    /// The failure that stopped the cycle, if any.
+    pub failed: Option<IncidentFailure>,
+    /// Requests the source made during the cycle.
+    pub requests_made: u64,
+}
+
+impl IncidentPollReport {
+    fn count(&mut self, outcome: IncidentOutcome) {
+        match outcome {
+            IncidentOutcome::Skipped => self.skipped += 1,
+            IncidentOutcome::RecordedOnly => self.recorded_only += 1,
+            IncidentOutcome::TicketCreated => self.tickets_created += 1,
+            IncidentOutcome::NoteAdded => self.notes_added += 1,
+            IncidentOutcome::TicketClosed => {
+                self.notes_added += 1;
+                self.tickets_closed += 1;
+            }
+            IncidentOutcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// The store ports the incident engine uses.
+pub trait IncidentStore:
+    IntegrationStore
+    + CatalogStore
+    + ScopeMappingStore
+    + AlertStore
+    + TicketStore
+    + AssetStore
+    + EntityMappingStore
+{
+}
+
+impl<T> IncidentStore for T where
+    T: IntegrationStore
+        + CatalogStore
+        + ScopeMappingStore
+        + AlertStore
+        + TicketStore
+        + AssetStore
+        + EntityMappingStore
+        + ?Sized
+{
+}
+
+/// The incident pipeline of one integration.
+pub struct IncidentEngine<'s, S: ?Sized> {
+    store: &'s S,
+    tenant: TenantId,
+    integration: IntegrationId,
+    provider_title: String,
+    routing: IncidentRouting,
+}
+
+impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
+    /// An engine for one integration. Fails with
+    /// [`EngineError::Settings`] naming every missing or wrong field while the
+    /// integration's incident settings are not complete.
+    pub async fn new(
+        store: &'s S,
+        tenant: TenantId,
+        integration: IntegrationId,
+        provider_title: impl Into<String>,
+    ) -> Result<Self, EngineError> {
+        let record = store
+            .get_integration(tenant, integration)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "integration",
+                id: integration.to_string(),
+            })?;
+        let settings = IncidentSettings::from_integration_settings(&record.settings)?;
+        let catalog = Catalog {
+            clients: store.list_clients(tenant).await?,
+            boards: store.list_boards(tenant).await?,
+            statuses: store.list_statuses(tenant).await?,
+            priorities: store.list_priorities(tenant).await?,
+            categories: store.list_categories(tenant).await?,
+        };
+        let routing = settings.routing(&catalog)?;
+        Ok(Self {
+            store,
+            tenant,
+            integration,
+            provider_title: provider_title.into(),
+            routing,
+        })
+    }
+
+    /// Runs one poll cycle: every incident changed since the stored cursor,
+    /// oldest first, saving the cursor after each. Stops at the first
+    /// incident that fails (reported in `failed`, error kept on its alert) or
+    /// when another writer moved the cursor (a [`StoreError::Conflict`]).
+    pub async fn poll(
+        &self,
+        source: &dyn IncidentSource,
+    ) -> Result<IncidentPollReport, EngineError> {
+        let requests_before = source.requests_made();
+        let record = self
+            .store
+            .get_integration(self.tenant, self.integration)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "integration",
+                id: self.integration.to_string(),
+            })?;
+        let mut settings = record.settings;
+        let mut version = record.settings_version;
+        let cursor: Option<FeedCursor> = settings
+            .get(CURSOR_KEY)
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        let backfill_from = Utc::now() - Duration::days(i64::from(self.routing.backfill_days));
+
+        let mut report = IncidentPollReport::default();
+        let mut feed = source.incidents_since(cursor.as_ref(), backfill_from);
+        while let Some(item) = feed.next().await {
+            let item = item?;
+            report.received += 1;
+            match self.process(source, &item.incident, &mut report).await {
+                Ok(outcome) => report.count(outcome),
+                Err(error) => {
+                    let message = error.to_string();
+                    tracing::warn!(incident = %item.incident.external_id, error = %message, "incident failed; cycle stops");
+                    self.keep_error_on_alert(&item.incident.external_id, &message)
+                        .await;
+                    report.failed = Some(IncidentFailure {
+                        external_id: item.incident.external_id,
+                        error: message,
+                    });
+                    break;
+                }
+            }
+            if let serde_json::Value::Object(map) = &mut settings {
+                map.insert(
+                    CURSOR_KEY.to_owned(),
+                    serde_json::to_value(&item.cursor).expect("cursor serializes"),
+                );
+            } else {
+                settings = serde_json::json!({ CURSOR_KEY: item.cursor });
+            }
+            version = self
+                .store
+                .update_settings(self.tenant, self.integration, version, settings.clone())
+                .await?;
+        }
+        report.requests_made = source.requests_made().saturating_sub(requests_before);
+        Ok(report)
+    }
+
+    async fn keep_error_on_alert(&self, external_id: &str, message: &str) {
+        let error = Some(message.to_owned());
+        if let Ok(Some(alert)) = self
+            .store
+            .get_alert(self.tenant, self.integration, external_id)
+            .await
+            && let Err(error) = self
+                .store
+                .set_alert_error(self.tenant, alert.id, error)
+                .await
+        {
+            tracing::warn!(%error, "could not record the incident's error on its alert");
+        }
+    }
+
+    async fn process(
+        &self,
+        source: &dyn IncidentSource,
+        incident: &NormalizedIncident,
+        report: &mut IncidentPollReport,
+    ) -> Result<IncidentOutcome, EngineError> {
+        if incident.status == IncidentStatus::Deleting {
+            return Ok(IncidentOutcome::Skipped);
+        }
+        let snapshot = IncidentSnapshot::of(incident);
+        let fingerprint = snapshot.fingerprint();
+        let previous = self
+            .store
+            .get_alert(self.tenant, self.integration, &incident.external_id)
+            .await?;
+        let processed: Option<(String, IncidentSnapshot)> = previous.as_ref().and_then(|alert| {
+            let fp = alert.metadata.get("fingerprint")?.as_str()?.to_owned();
+            let snap = serde_json::from_value(alert.metadata.get("snapshot")?.clone()).ok()?;
+            Some((fp, snap))
+        });
+        let mapping = self.mapping_for(source, incident).await?;
+
+        // Record the alert first (keeping what was last fully processed), so a
+        // failure below leaves a row to carry the error.
+        let alert = self
+            .upsert_alert(incident, previous.as_ref().map(|a| a.metadata.clone()))
+            .await?;
+
+        let outcome = match alert.ticket_id {
+            None => {
+                let tickets_off = mapping
+                    .as_ref()
+                    .is_some_and(|m| m.client_id.is_some() && !m.auto_create_tickets);
+                if incident.status.is_closed() || tickets_off {
+                    IncidentOutcome::RecordedOnly
+                } else {
+                    self.create_ticket(alert.id, incident, mapping.as_ref(), report)
+                        .await?;
+                    IncidentOutcome::TicketCreated
+                }
+            }
+            Some(ticket) => match &processed {
+                Some((fp, _)) if *fp == fingerprint => IncidentOutcome::Unchanged,
+                _ => {
+                    let before = processed.as_ref().map(|(_, s)| s.clone());
+                    let mut lines = match &before {
+                        Some(before) => snapshot.changes_since(before),
+                        None => vec![format!("Status: {}", snapshot.status)],
+                    };
+                    let close = incident
+                        .status
+                        .is_closed()
+                        .then_some(self.routing.auto_close_status)
+                        .flatten();
+                    let ticket_open = match close {
+                        Some(_) => self
+                            .store
+                            .get_ticket(self.tenant, ticket)
+                            .await?
+                            .is_some_and(|t| t.closed_at.is_none()),
+                        None => false,
+                    };
+                    if let (Some(_), true) = (close, ticket_open) {
+                        lines.push(format!(
+                            "Closed automatically: {} marked the incident {}.",
+                            self.provider_title, incident.status
+                        ));
+                    }
+                    let note = format!(
+                        "**{} incident updated**\n\n- {}",
+                        self.provider_title,
+                        lines.join("\n- ")
+                    );
+                    self.store
+                        .add_comment(
+                            self.tenant,
+                            ticket,
+                            NewComment {
+                                note,
+                                is_internal: true,
+                                is_system_generated: true,
+                            },
+                        )
+                        .await?;
+                    match close {
+                        Some(status) if ticket_open => {
+                            self.store
+                                .set_ticket_status(self.tenant, ticket, status)
+                                .await?;
+                            IncidentOutcome::TicketClosed
+                        }
+                        _ => IncidentOutcome::NoteAdded,
+                    }
+                }
+            },
+        };
+
+        // Now the incident is fully processed: remember its state.
+        let metadata = serde_json::json!({
+            "fingerprint": fingerprint,
+            "snapshot": snapshot,
+            "raw": incident.raw,
+        });
+        self.upsert_alert(incident, Some(metadata)).await?;
+        Ok(outcome)
+    }
+
+    async fn upsert_alert(
+        &self,
+        incident: &NormalizedIncident,
+        metadata: Option<serde_json::Value>,
+    ) -> Result<crate::ports::Alert, EngineError> {
+        let device = incident.device_ref.clone().unwrap_or_default();
+        let upserted = self
+            .store
+            .upsert_alert(
+                self.tenant,
+                self.integration,
+                AlertUpsert {
+                    external_alert_id: incident.external_id.clone(),
+                    severity: incident.severity.to_string(),
+                    status: incident.status.to_string(),
+                    message: incident.subject.clone(),
+                    device_name: device.hostname,
+                    external_device_id: device.agent_id,
+                    triggered_at: incident.sent_at,
+                    metadata: metadata.unwrap_or_else(|| serde_json::json!({})),
+                },
+            )
+            .await?;
+        Ok(upserted.alert)
+    }
+
+    /// The incident's scope mapping; an unknown scope is fetched from the
+    /// source and added to the mappings (unmapped).
+    async fn mapping_for(
+        &self,
+        source: &dyn IncidentSource,
+        incident: &NormalizedIncident,
+    ) -> Result<Option<ScopeMapping>, EngineError> {
+        let Some(scope_id) = incident.scope_id.as_deref() else {
+            return Ok(None);
+        };
+        if let Some(mapping) = self
+            .store
+            .get_scope_mapping(self.tenant, self.integration, scope_id)
+            .await?
+        {
+            return Ok(Some(mapping));
+        }
+        let Some(scope) = source.scope(scope_id).await? else {
+            return Ok(None);
+        };
+        self.store
+            .upsert_scopes(self.tenant, self.integration, std::slice::from_ref(&scope))
+            .await?;
+        Ok(self
+            .store
+            .get_scope_mapping(self.tenant, self.integration, scope_id)
+            .await?)
+    }
+
+    async fn create_ticket(
+        &self,
+        alert: AlertId,
+        incident: &NormalizedIncident,
+        mapping: Option<&ScopeMapping>,
+        report: &mut IncidentPollReport,
+    ) -> Result<(), EngineError> {
+        let scope_name = mapping.map(|m| m.name.as_str());
+        let client = mapping.and_then(|m| m.client_id);
+        let unmapped = client.is_none();
+        let (client_id, board_id) = match client {
+            Some(client) => (client, self.routing.board_id),
+            None => (
+                self.routing.fallback_client_id,
+                self.routing.fallback_board_id,
+            ),
+        };
+        let mut comments = vec![NewComment {
+            note: ids_note(&self.provider_title, incident),
+            is_internal: true,
+            is_system_generated: true,
+        }];
+        if unmapped {
+            comments.push(NewComment {
+                note: unmapped_note(
+                    &self.provider_title,
+                    incident.scope_id.as_deref(),
+                    scope_name,
+                ),
+                is_internal: true,
+                is_system_generated: true,
+            });
+        }
+        let ticket = NewTicket {
+            title: ticket_title(&self.provider_title, incident, unmapped),
+            description: ticket_body(&self.provider_title, incident, scope_name),
+            client_id,
+            board_id,
+            status_id: None,
+            priority_id: self
+                .routing
+                .severity_priorities
+                .get(&incident.severity.as_str().to_lowercase())
+                .copied(),
+            category_id: self.routing.category_id,
+            subcategory_id: self.routing.subcategory_id,
+            source: Some(incident.provider.to_string()),
+            source_reference: Some(incident.external_id.clone()),
+            attributes: serde_json::json!({ "integration_id": self.integration, "unmapped": unmapped }),
+        };
+        let made = self
+            .store
+            .create_alert_ticket(self.tenant, alert, ticket, &comments)
+            .await?;
+        if unmapped {
+            report.unmapped += 1;
+        }
+        if made.created
+            && !unmapped
+            && self
+                .link_asset(alert, made.ticket_id, client_id, incident)
+                .await?
+        {
+            report.assets_linked += 1;
+        }
+        Ok(())
+    }
+
+    /// Best effort: the host name among the client's assets, serial number
+    /// breaking ties; only a unique match links.
+    async fn link_asset(
+        &self,
+        alert: AlertId,
+        ticket: crate::TicketId,
+        client: ClientId,
+        incident: &NormalizedIncident,
+    ) -> Result<bool, EngineError> {
+        let Some(device) = &incident.device_ref else {
+            return Ok(false);
+        };
+        let Some(hostname) = device.hostname.as_deref().filter(|h| !h.trim().is_empty()) else {
+            return Ok(false);
+        };
+        let mut matches = self
+            .store
+            .find_assets_by_hostname(self.tenant, client, hostname.trim())
+            .await?;
+        if matches.len() > 1
+            && let Some(serial) = device.serial_number.as_deref()
+        {
+            matches.retain(|m| {
+                m.serial_number
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(serial))
+            });
+        }
+        let [asset] = matches.as_slice() else {
+            return Ok(false);
+        };
+        self.store
+            .associate_asset(self.tenant, ticket, asset.asset_id)
+            .await?;
+        self.store
+            .set_alert_asset(self.tenant, alert, asset.asset_id)
+            .await?;
+        if let Some(agent_id) = &device.agent_id {
+            self.store
+                .upsert_entity_mapping(
+                    self.tenant,
+                    EntityMapping {
+                        integration_type: incident.provider.to_string(),
+                        alga_entity_type: "asset".to_owned(),
+                        alga_entity_id: asset.asset_id.0,
+                        external_entity_id: agent_id.clone(),
+                        external_realm_id: self.integration.to_string(),
+                        sync_status: "synced".to_owned(),
+                        last_synced_at: Some(Utc::now()),
+                        metadata: serde_json::json!({ "matched_by": "hostname" }),
+                    },
+                )
+                .await?;
+        }
+        Ok(true)
+    }
+}
