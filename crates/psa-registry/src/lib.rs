@@ -24,5 +24,5 @@ mod registry;
 pub use descriptor::{Capabilities, Category, Edition, FeatureFlags, ProviderDescriptor};
 pub use provider::{Connection, ConnectionInfo, Provider, ProviderError, ProviderSecrets};
 pub use psa_ingest::ProviderId;
-pub use registry::{CategoryGroup, ProviderRegistry, RegistryError};
 pub use psa_ingest::settings::{FieldError, SettingsError};
+pub use registry::{CategoryGroup, ProviderRegistry, RegistryError};

@@ -55,10 +55,8 @@ pub struct ConnectionInfo {
     pub details: serde_json::Map<String, serde_json::Value>,
 }
 
-/// A connected provider: the sources it supports.
+/// An opened provider: the sources it supports.
 pub struct Connection {
-    /// What the connection test learned.
-    pub info: ConnectionInfo,
     /// Scope listing, if the provider maps scopes.
     pub scopes: Option<Box<dyn ScopeSource>>,
     /// Device inventory, if the provider syncs devices.
@@ -70,7 +68,6 @@ pub struct Connection {
 impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Connection")
-            .field("info", &self.info)
             .field("scopes", &self.scopes.is_some())
             .field("devices", &self.devices.is_some())
             .field("incidents", &self.incidents.is_some())
@@ -109,8 +106,19 @@ pub trait Provider: Send + Sync {
     /// Checks settings without connecting; lists every problem found.
     fn validate_settings(&self, settings: &serde_json::Value) -> Result<(), SettingsError>;
 
-    /// Validates the settings, tests the connection and returns the sources.
-    async fn connect(
+    /// Validates the settings and tests the connection with one cheap
+    /// request; returns what it learned about the account.
+    async fn test_connection(
+        &self,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+    ) -> Result<ConnectionInfo, ProviderError>;
+
+    /// Validates the settings and builds the sources, without a request:
+    /// a sync run pays only for the requests its work needs. `settings`
+    /// include what [`test_connection`](Self::test_connection) learned,
+    /// stored under `account` when the integration was connected.
+    fn open(
         &self,
         settings: &serde_json::Value,
         secrets: &ProviderSecrets,

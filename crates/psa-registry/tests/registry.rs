@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use psa_registry::{
-    Capabilities, Category, Connection, Edition, FeatureFlags, FieldError, Provider,
-    ProviderDescriptor, ProviderError, ProviderId, ProviderRegistry, ProviderSecrets,
+    Capabilities, Category, Connection, ConnectionInfo, Edition, FeatureFlags, FieldError,
+    Provider, ProviderDescriptor, ProviderError, ProviderId, ProviderRegistry, ProviderSecrets,
     RegistryError, SettingsError,
 };
 use secrecy::SecretString;
@@ -35,7 +35,20 @@ impl Provider for FakeProvider {
         SettingsError::check(errors)
     }
 
-    async fn connect(
+    async fn test_connection(
+        &self,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+    ) -> Result<ConnectionInfo, ProviderError> {
+        self.validate_settings(settings)?;
+        secrets.require("api_key")?;
+        Ok(ConnectionInfo {
+            account_name: Some("Test account".into()),
+            ..ConnectionInfo::default()
+        })
+    }
+
+    fn open(
         &self,
         settings: &serde_json::Value,
         secrets: &ProviderSecrets,
@@ -43,7 +56,6 @@ impl Provider for FakeProvider {
         self.validate_settings(settings)?;
         secrets.require("api_key")?;
         Ok(Connection {
-            info: Default::default(),
             scopes: None,
             devices: None,
             incidents: None,
@@ -215,7 +227,7 @@ async fn connect_through_a_boxed_provider_requires_its_secrets() {
     let provider = registry.get(&ProviderId::new("ninjaone").unwrap()).unwrap();
     let settings = serde_json::json!({"url": "https://x", "page_size": 100});
     let err = provider
-        .connect(&settings, &ProviderSecrets::new())
+        .test_connection(&settings, &ProviderSecrets::new())
         .await
         .unwrap_err();
     assert!(
@@ -223,7 +235,10 @@ async fn connect_through_a_boxed_provider_requires_its_secrets() {
         "{err:?}"
     );
     let secrets = ProviderSecrets::new().with("api_key", SecretString::from("s3cr3t-value"));
-    let connection = provider.connect(&settings, &secrets).await.unwrap();
+    let info = provider.test_connection(&settings, &secrets).await.unwrap();
+    assert_eq!(info.account_name.as_deref(), Some("Test account"));
+    assert!(provider.open(&settings, &ProviderSecrets::new()).is_err());
+    let connection = provider.open(&settings, &secrets).unwrap();
     assert!(connection.scopes.is_none());
     assert!(
         !format!("{secrets:?}").contains("s3cr3t"),

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 const UPSERT_CHUNK: usize = 500;
 
 /// What a scope sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ScopeSyncReport {
     /// Scopes the provider listed.
     pub discovered: usize,

@@ -97,8 +97,8 @@ where
     }
 
     /// Runs a full or incremental sync of every mapped scope with asset sync
-    /// on. A scope whose walk fails is reported in `failed` and retires
-    /// nothing; an authentication failure stops the run.
+    /// on. A scope whose walk fails is reported in `incomplete_scopes` and
+    /// retires nothing; an authentication failure stops the run.
     pub async fn sync(
         &self,
         source: &dyn DeviceSource,
@@ -140,10 +140,11 @@ where
                 Err(EngineError::Source(SourceError::Authentication { message })) => {
                     return Err(SourceError::Authentication { message }.into());
                 }
-                Err(EngineError::Source(error)) => report.failed.push(DeviceFailure {
-                    external_id: String::new(),
-                    error: format!("walk of scope {scope_id} stopped: {error}"),
-                }),
+                Err(EngineError::Source(error)) => {
+                    report
+                        .incomplete_scopes
+                        .push((scope_id.to_owned(), error.to_string()));
+                }
                 Err(error) => return Err(error),
             }
         }

@@ -1,9 +1,11 @@
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 /// Why a device was not ingested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// Its scope is not mapped to a client.
     UnmappedScope,
@@ -28,7 +30,7 @@ impl fmt::Display for SkipReason {
 }
 
 /// One device that could not be ingested, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceFailure {
     /// The provider's device id (may be empty when that was the problem).
     pub external_id: String,
@@ -37,7 +39,7 @@ pub struct DeviceFailure {
 }
 
 /// Where the time went.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Timings {
     /// Waiting for the source.
     pub fetch: Duration,
@@ -48,7 +50,7 @@ pub struct Timings {
 }
 
 /// What an asset sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AssetSyncReport {
     /// Snapshots received.
     pub received: u64,
@@ -68,6 +70,8 @@ pub struct AssetSyncReport {
     pub failed: Vec<DeviceFailure>,
     /// Scopes whose full walk completed (unseen devices were retired).
     pub complete_scopes: Vec<String>,
+    /// Scopes whose walk stopped on a provider error: (scope id, error).
+    pub incomplete_scopes: Vec<(String, String)>,
     /// Timings.
     pub timings: Timings,
 }
@@ -86,6 +90,7 @@ impl AssetSyncReport {
         }
         self.failed.extend(other.failed);
         self.complete_scopes.extend(other.complete_scopes);
+        self.incomplete_scopes.extend(other.incomplete_scopes);
         self.timings.fetch += other.timings.fetch;
         self.timings.store += other.timings.store;
         self.timings.total += other.timings.total;

@@ -53,7 +53,7 @@ pub enum IncidentOutcome {
 }
 
 /// An incident whose processing failed; the cycle stopped there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IncidentFailure {
     /// The provider's incident id.
     pub external_id: String,
@@ -62,7 +62,7 @@ pub struct IncidentFailure {
 }
 
 /// What one poll cycle did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct IncidentPollReport {
     /// Incidents the feed yielded.
     pub received: u64,

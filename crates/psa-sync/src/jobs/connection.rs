@@ -1,0 +1,121 @@
+use crate::{SyncError, secrets};
+use chrono::Utc;
+use psa_ingest::engine::incidents::prefill_severity_priorities;
+use psa_ingest::engine::scopes::{ScopeSyncReport, sync_scopes};
+use psa_ingest::ports::{Integration, Store};
+use psa_ingest::{IntegrationId, TenantId};
+use psa_registry::{Connection, ConnectionInfo, Provider, ProviderRegistry, ProviderSecrets};
+
+/// Loads an integration and the provider it names.
+pub(crate) async fn load<'r, S: Store + ?Sized>(
+    store: &S,
+    registry: &'r ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+) -> Result<(Integration, &'r dyn Provider), SyncError> {
+    let record = store
+        .get_integration(tenant, integration)
+        .await?
+        .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
+    let provider = registry
+        .get(&record.provider)
+        .ok_or_else(|| SyncError::UnknownProvider(record.provider.clone()))?;
+    Ok((record, provider))
+}
+
+/// Connects an integration: tests the connection with `secrets`, stores the
+/// secrets, records what the test learned (under `account` in the settings),
+/// marks the integration active, pre-fills the severity to priority map of a
+/// provider with an incident feed, and syncs its scopes.
+pub async fn connect<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+    secrets: &ProviderSecrets,
+) -> Result<(ConnectionInfo, Option<ScopeSyncReport>), SyncError> {
+    let (record, provider) = load(store, registry, tenant, integration).await?;
+    let info = provider.test_connection(&record.settings, secrets).await?;
+    secrets::save(store, tenant, integration, provider.secret_names(), secrets).await?;
+
+    let mut settings = record.settings.clone();
+    if !settings.is_object() {
+        settings = serde_json::json!({});
+    }
+    let map = settings.as_object_mut().expect("an object");
+    let mut account = info.details.clone();
+    if let Some(name) = &info.account_name {
+        account.insert("name".to_owned(), name.clone().into());
+    }
+    map.insert("account".to_owned(), account.into());
+    if provider.descriptor().capabilities.incident_feed {
+        let incidents = map
+            .entry("incidents")
+            .or_insert_with(|| serde_json::json!({}));
+        let empty = incidents
+            .get("severity_priorities")
+            .and_then(|v| v.as_object())
+            .is_none_or(|m| m.is_empty());
+        if empty && let Some(obj) = incidents.as_object_mut() {
+            let prefilled = prefill_severity_priorities(&store.list_priorities(tenant).await?);
+            obj.insert(
+                "severity_priorities".to_owned(),
+                serde_json::to_value(prefilled).expect("ids serialize"),
+            );
+        }
+    }
+    store
+        .update_settings(
+            tenant,
+            integration,
+            record.settings_version,
+            settings.clone(),
+        )
+        .await?;
+    store
+        .set_connection(tenant, integration, true, Some(Utc::now()))
+        .await?;
+
+    let connection = provider.open(&settings, secrets)?;
+    let scopes = match &connection.scopes {
+        Some(source) => Some(
+            sync_scopes(store, tenant, integration, source.as_ref())
+                .await
+                .map_err(SyncError::from)?,
+        ),
+        None => None,
+    };
+    Ok((info, scopes))
+}
+
+/// Disconnects an integration: deletes its secrets and marks it inactive.
+/// Its mappings, assets and tickets stay.
+pub async fn disconnect<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+) -> Result<(), SyncError> {
+    let (_, provider) = load(store, registry, tenant, integration).await?;
+    secrets::delete(store, tenant, integration, provider.secret_names()).await?;
+    store
+        .set_connection(tenant, integration, false, None)
+        .await?;
+    Ok(())
+}
+
+/// Opens a connected integration with its stored secrets (no request).
+pub async fn open<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+) -> Result<(Integration, Connection), SyncError> {
+    let (record, provider) = load(store, registry, tenant, integration).await?;
+    if !record.is_active {
+        return Err(SyncError::NotConnected(integration.to_string()));
+    }
+    let secrets = secrets::load(store, tenant, integration, provider.secret_names()).await?;
+    let connection = provider.open(&record.settings, &secrets)?;
+    Ok((record, connection))
+}

@@ -1,0 +1,157 @@
+//! Every sync job runs inside [`record`]: a `sync_runs` row, and the
+//! integration's sync status, error and timestamps, whatever the outcome.
+
+use crate::SyncError;
+use chrono::{DateTime, Utc};
+use psa_ingest::ports::{RunFinish, RunOutcome, Store, SyncStateUpdate, SyncStatus};
+use psa_ingest::{IntegrationId, TenantId};
+use std::future::Future;
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// Scope sync and auto-match.
+    Scopes,
+    /// Full device walk.
+    DevicesFull,
+    /// Incremental device walk.
+    DevicesIncremental,
+    /// Incident poll.
+    Incidents,
+}
+
+impl JobKind {
+    /// The `sync_runs.kind` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scopes => "scopes",
+            Self::DevicesFull => "devices_full",
+            Self::DevicesIncremental => "devices_incremental",
+            Self::Incidents => "incidents",
+        }
+    }
+}
+
+/// What a finished job reports to [`record`].
+pub(crate) struct JobSummary {
+    pub(crate) counts: serde_json::Value,
+    pub(crate) requests_made: u64,
+    /// Some records failed; the message says which.
+    pub(crate) partial_failure: Option<String>,
+}
+
+/// Runs `job` as one recorded run of `kind`.
+pub(crate) async fn record<S, T, F>(
+    store: &S,
+    tenant: TenantId,
+    integration: IntegrationId,
+    kind: JobKind,
+    job: F,
+) -> Result<T, SyncError>
+where
+    S: Store + ?Sized,
+    F: Future<Output = Result<(T, JobSummary), SyncError>>,
+{
+    let started_at = Utc::now();
+    let run = store
+        .start_sync_run(tenant, integration, kind.as_str(), started_at)
+        .await?;
+    store
+        .update_sync_state(
+            tenant,
+            integration,
+            state(SyncStatus::Syncing, None, None, kind, started_at),
+        )
+        .await?;
+    let span =
+        tracing::info_span!("sync_run", %tenant, %integration, run = %run, kind = kind.as_str());
+    let _entered = span.enter();
+    drop(_entered);
+    match job.await {
+        Ok((value, summary)) => {
+            let outcome = if summary.partial_failure.is_some() {
+                RunOutcome::PartiallyFailed
+            } else {
+                RunOutcome::Succeeded
+            };
+            store
+                .finish_sync_run(
+                    tenant,
+                    run,
+                    RunFinish {
+                        outcome,
+                        counts: summary.counts,
+                        requests_made: i64::try_from(summary.requests_made).unwrap_or(i64::MAX),
+                        error: summary.partial_failure.clone(),
+                    },
+                )
+                .await?;
+            let finished = Some(Utc::now());
+            store
+                .update_sync_state(
+                    tenant,
+                    integration,
+                    state(
+                        SyncStatus::Completed,
+                        summary.partial_failure,
+                        finished,
+                        kind,
+                        started_at,
+                    ),
+                )
+                .await?;
+            Ok(value)
+        }
+        Err(error) => {
+            let message = error.user_message();
+            tracing::warn!(%tenant, %integration, kind = kind.as_str(), error = %message, "sync run failed");
+            store
+                .finish_sync_run(
+                    tenant,
+                    run,
+                    RunFinish {
+                        outcome: RunOutcome::Failed,
+                        counts: serde_json::json!({}),
+                        requests_made: 0,
+                        error: Some(message.clone()),
+                    },
+                )
+                .await?;
+            store
+                .update_sync_state(
+                    tenant,
+                    integration,
+                    state(SyncStatus::Error, Some(message), None, kind, started_at),
+                )
+                .await?;
+            Err(error)
+        }
+    }
+}
+
+/// The sync fields to write. A finished run stamps `last_sync_at` and the
+/// timestamp of its kind with its *start* time, so the next incremental walk
+/// also sees what changed while this one ran.
+fn state(
+    status: SyncStatus,
+    sync_error: Option<String>,
+    finished: Option<DateTime<Utc>>,
+    kind: JobKind,
+    started_at: DateTime<Utc>,
+) -> SyncStateUpdate {
+    let done = finished.map(|_| started_at);
+    SyncStateUpdate {
+        status,
+        sync_error,
+        last_sync_at: finished,
+        last_full_sync_at: if kind == JobKind::DevicesFull {
+            done
+        } else {
+            None
+        },
+        last_incremental_sync_at: match kind {
+            JobKind::DevicesIncremental | JobKind::Incidents => done,
+            _ => None,
+        },
+    }
+}

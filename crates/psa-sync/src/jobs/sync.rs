@@ -1,0 +1,150 @@
+use super::connection::open;
+use super::run::{JobKind, JobSummary, record};
+use crate::SyncError;
+use chrono::Duration;
+use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions, AssetSyncReport, SyncMode};
+use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport};
+use psa_ingest::engine::scopes::{self, ScopeSyncReport};
+use psa_ingest::ports::Store;
+use psa_ingest::{IntegrationId, TenantId};
+use psa_registry::ProviderRegistry;
+
+/// An incremental walk starts this much before the last run started, so a
+/// device whose change raced the last walk is not missed (re-reading it
+/// costs nothing: its hash has not changed).
+const INCREMENTAL_OVERLAP_MINUTES: i64 = 5;
+
+/// What a job did, for callers that handle any job alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobReport {
+    /// A scope sync.
+    Scopes(ScopeSyncReport),
+    /// A device sync.
+    Devices(AssetSyncReport),
+    /// An incident poll.
+    Incidents(IncidentPollReport),
+}
+
+fn counts<T: serde::Serialize>(report: &T) -> serde_json::Value {
+    serde_json::to_value(report).unwrap_or_else(|_| serde_json::json!({}))
+}
+
+/// Syncs the integration's scopes and auto-matches them to clients.
+pub async fn sync_scopes<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+) -> Result<ScopeSyncReport, SyncError> {
+    record(store, tenant, integration, JobKind::Scopes, async {
+        let (record, connection) = open(store, registry, tenant, integration).await?;
+        let source = connection.scopes.ok_or(SyncError::Unsupported {
+            provider: record.provider.clone(),
+            capability: "scope source",
+        })?;
+        let report = scopes::sync_scopes(store, tenant, integration, source.as_ref()).await?;
+        let summary = JobSummary {
+            counts: counts(&report),
+            requests_made: 0,
+            partial_failure: None,
+        };
+        Ok((report, summary))
+    })
+    .await
+}
+
+/// Syncs the integration's devices into assets: a full walk when `full` is
+/// set or no full walk has completed yet, else the devices changed since the
+/// last walk.
+pub async fn sync_devices<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+    full: bool,
+    options: AssetEngineOptions,
+) -> Result<AssetSyncReport, SyncError> {
+    let current = store
+        .get_integration(tenant, integration)
+        .await?
+        .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
+    let last = current
+        .last_incremental_sync_at
+        .max(current.last_full_sync_at);
+    let (kind, mode) = match (full, current.last_full_sync_at, last) {
+        (false, Some(_), Some(last)) => (
+            JobKind::DevicesIncremental,
+            SyncMode::Incremental {
+                since: last - Duration::minutes(INCREMENTAL_OVERLAP_MINUTES),
+            },
+        ),
+        _ => (
+            JobKind::DevicesFull,
+            SyncMode::Full {
+                id_changes_since: last,
+            },
+        ),
+    };
+    record(store, tenant, integration, kind, async {
+        let (record, connection) = open(store, registry, tenant, integration).await?;
+        let source = connection.devices.ok_or(SyncError::Unsupported {
+            provider: record.provider.clone(),
+            capability: "device source",
+        })?;
+        let engine =
+            AssetEngine::new(store, tenant, integration, record.provider.clone(), options).await?;
+        let report = engine.sync(source.as_ref(), mode).await?;
+        let mut problems = Vec::new();
+        if !report.failed.is_empty() {
+            problems.push(format!("{} devices failed", report.failed.len()));
+        }
+        for (scope, error) in &report.incomplete_scopes {
+            problems.push(format!("walk of scope {scope} stopped: {error}"));
+        }
+        let summary = JobSummary {
+            counts: counts(&report),
+            requests_made: 0,
+            partial_failure: (!problems.is_empty()).then(|| problems.join("; ")),
+        };
+        Ok((report, summary))
+    })
+    .await
+}
+
+/// Runs one incident poll cycle. Refuses to run (naming every missing
+/// setting) until the incident settings are complete.
+pub async fn poll_incidents<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+) -> Result<IncidentPollReport, SyncError> {
+    record(store, tenant, integration, JobKind::Incidents, async {
+        let (record, connection) = open(store, registry, tenant, integration).await?;
+        let provider = registry
+            .get(&record.provider)
+            .ok_or_else(|| SyncError::UnknownProvider(record.provider.clone()))?;
+        let source = connection.incidents.ok_or(SyncError::Unsupported {
+            provider: record.provider.clone(),
+            capability: "incident source",
+        })?;
+        let engine = IncidentEngine::new(
+            store,
+            tenant,
+            integration,
+            provider.descriptor().title.clone(),
+        )
+        .await?;
+        let report = engine.poll(source.as_ref()).await?;
+        let summary = JobSummary {
+            counts: counts(&report),
+            requests_made: report.requests_made,
+            partial_failure: report
+                .failed
+                .as_ref()
+                .map(|f| format!("incident {} failed: {}", f.external_id, f.error)),
+        };
+        Ok((report, summary))
+    })
+    .await
+}
