@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use psa_ingest::ports::{RunFinish, RunOutcome, Store, SyncStateUpdate, SyncStatus};
 use psa_ingest::{IntegrationId, TenantId};
 use std::future::Future;
+use tracing::Instrument;
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,9 +66,7 @@ where
         .await?;
     let span =
         tracing::info_span!("sync_run", %tenant, %integration, run = %run, kind = kind.as_str());
-    let _entered = span.enter();
-    drop(_entered);
-    match job.await {
+    match job.instrument(span).await {
         Ok((value, summary)) => {
             let outcome = if summary.partial_failure.is_some() {
                 RunOutcome::PartiallyFailed
