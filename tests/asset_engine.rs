@@ -1,0 +1,526 @@
+//! Device snapshots to assets, on both store backends.
+
+mod support;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use futures::stream;
+use psa_ingest::contracts::{
+    AgentStatus, DeviceLifecycle, DeviceType, ExternalIdChange, NormalizedDevice, OsInfo,
+};
+use psa_ingest::contracts::{NormalizedScope, ScopeKind};
+use psa_ingest::engine::assets::{
+    AssetEngine, AssetEngineOptions, AssetSyncReport, SkipReason, SyncMode,
+};
+use psa_ingest::ports::{AssetStore, ScopeLinkBy, ScopeMappingStore};
+use psa_ingest::sources::{DeviceSource, SourceError, SourceStream};
+use psa_ingest::{ClientId, IntegrationId, ProviderId, TenantId};
+use psa_store::test_util::TestStore;
+use std::sync::Mutex;
+
+fn tanium() -> ProviderId {
+    ProviderId::new("tanium").unwrap()
+}
+
+fn device(id: &str, scope: &str) -> NormalizedDevice {
+    NormalizedDevice {
+        provider: tanium(),
+        external_id: id.to_owned(),
+        scope_id: scope.to_owned(),
+        lifecycle: DeviceLifecycle::Active,
+        device_type: DeviceType::Workstation,
+        name: format!("host-{id}"),
+        serial_number: Some(format!("SN-{id}")),
+        asset_tag: None,
+        agent_status: AgentStatus::Online,
+        last_seen_at: Some(Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap()),
+        os: OsInfo {
+            name: Some("Windows 11".into()),
+            version: None,
+            platform: Some("Windows".into()),
+        },
+        hardware: Default::default(),
+        network: Default::default(),
+        users: Default::default(),
+        installed_software: vec![],
+        extra: Default::default(),
+    }
+}
+
+struct Setup {
+    tenant: TenantId,
+    integration: IntegrationId,
+    acme: ClientId,
+    globex: ClientId,
+}
+
+/// A tenant with scopes g1 (Acme), g2 (Globex), g3 (Initech, asset sync
+/// off) and g4 (unmapped).
+async fn setup(store: &TestStore) -> Setup {
+    let demo = store.seed_demo_tenant("MSP").await.unwrap();
+    let tenant = demo.tenant;
+    let integration = support::integration(store, tenant, "tanium").await;
+    let scopes: Vec<NormalizedScope> = ["g1", "g2", "g3", "g4"]
+        .iter()
+        .map(|id| NormalizedScope {
+            provider: tanium(),
+            external_id: (*id).to_owned(),
+            name: format!("Group {id}"),
+            kind: ScopeKind::Group,
+            parent: None,
+        })
+        .collect();
+    store
+        .upsert_scopes(tenant, integration, &scopes)
+        .await
+        .unwrap();
+    for (scope, client) in [
+        ("g1", demo.clients.acme),
+        ("g2", demo.clients.globex),
+        ("g3", demo.clients.initech),
+    ] {
+        store
+            .link_scope(tenant, integration, scope, Some(client), ScopeLinkBy::User)
+            .await
+            .unwrap();
+    }
+    store
+        .set_scope_flags(tenant, integration, "g3", false, true)
+        .await
+        .unwrap();
+    Setup {
+        tenant,
+        integration,
+        acme: demo.clients.acme,
+        globex: demo.clients.globex,
+    }
+}
+
+async fn engine<'s>(
+    store: &'s TestStore,
+    s: &Setup,
+    batch_size: usize,
+) -> AssetEngine<'s, psa_store::PsaStore> {
+    AssetEngine::new(
+        store.store(),
+        s.tenant,
+        s.integration,
+        tanium(),
+        AssetEngineOptions { batch_size },
+    )
+    .await
+    .unwrap()
+}
+
+async fn ingest(
+    store: &TestStore,
+    s: &Setup,
+    devices: Vec<NormalizedDevice>,
+    full_walk_of: Option<&str>,
+) -> AssetSyncReport {
+    let engine = engine(store, s, 3).await;
+    let pages: Vec<Result<Vec<NormalizedDevice>, SourceError>> =
+        devices.chunks(2).map(|c| Ok(c.to_vec())).collect();
+    engine
+        .ingest(stream::iter(pages), full_walk_of)
+        .await
+        .unwrap()
+}
+
+async fn active_names(
+    store: &TestStore,
+    s: &Setup,
+    client: ClientId,
+    hostname: &str,
+) -> Vec<Option<String>> {
+    store
+        .find_assets_by_hostname(s.tenant, client, hostname)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.serial_number)
+        .collect()
+}
+
+async fn cold_ingest_creates_and_a_rerun_writes_nothing(store: TestStore) {
+    let s = setup(&store).await;
+    let devices: Vec<_> = (0..7)
+        .map(|i| device(&format!("d{i}"), if i % 2 == 0 { "g1" } else { "g2" }))
+        .collect();
+
+    let first = ingest(&store, &s, devices.clone(), None).await;
+    assert_eq!(
+        (
+            first.received,
+            first.created,
+            first.updated,
+            first.unchanged
+        ),
+        (7, 7, 0, 0)
+    );
+    assert!(first.failed.is_empty());
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM assets").await,
+        7
+    );
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM workstation_assets").await,
+        7
+    );
+    assert_eq!(
+        active_names(&store, &s, s.acme, "HOST-D0").await,
+        vec![Some("SN-d0".to_owned())]
+    );
+    assert_eq!(active_names(&store, &s, s.globex, "host-d1").await.len(), 1);
+
+    let second = ingest(&store, &s, devices, None).await;
+    assert_eq!(
+        (
+            second.created,
+            second.updated,
+            second.unchanged,
+            second.writes()
+        ),
+        (0, 0, 7, 0)
+    );
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM assets").await,
+        7
+    );
+}
+
+async fn unsent_fields_keep_stored_values_and_changes_update(store: TestStore) {
+    let s = setup(&store).await;
+    ingest(&store, &s, vec![device("d1", "g1")], None).await;
+    let mut changed = device("d1", "g1");
+    changed.serial_number = None; // not sent this time
+    changed.os.version = Some("23H2".into());
+
+    let report = ingest(&store, &s, vec![changed], None).await;
+
+    assert_eq!((report.updated, report.created), (1, 0));
+    assert_eq!(
+        active_names(&store, &s, s.acme, "host-d1").await,
+        vec![Some("SN-d1".to_owned())]
+    );
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM workstation_assets WHERE os_version = '23H2' AND os_name = 'Windows 11'").await,
+        1
+    );
+}
+
+async fn a_type_change_moves_the_extension_row(store: TestStore) {
+    let s = setup(&store).await;
+    ingest(&store, &s, vec![device("d1", "g1")], None).await;
+    let mut server = device("d1", "g1");
+    server.device_type = DeviceType::Server;
+
+    ingest(&store, &s, vec![server], None).await;
+
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM workstation_assets").await,
+        0
+    );
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM server_assets").await,
+        1
+    );
+    assert_eq!(
+        support::count(
+            &store,
+            "SELECT COUNT(*) FROM assets WHERE asset_type = 'server'"
+        )
+        .await,
+        1
+    );
+}
+
+async fn a_device_moved_to_another_scope_moves_to_its_client(store: TestStore) {
+    let s = setup(&store).await;
+    ingest(&store, &s, vec![device("d1", "g1")], None).await;
+
+    let report = ingest(&store, &s, vec![device("d1", "g2")], None).await;
+
+    assert_eq!(report.updated, 1);
+    assert!(active_names(&store, &s, s.acme, "host-d1").await.is_empty());
+    assert_eq!(active_names(&store, &s, s.globex, "host-d1").await.len(), 1);
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM assets").await,
+        1
+    );
+}
+
+async fn unmapped_and_switched_off_scopes_are_skipped_with_reasons(store: TestStore) {
+    let s = setup(&store).await;
+    let report = ingest(
+        &store,
+        &s,
+        vec![
+            device("d1", "g3"),
+            device("d2", "g4"),
+            device("d3", "nope"),
+            device("d4", "g1"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(report.created, 1);
+    assert_eq!(report.skipped.get(&SkipReason::AssetSyncOff), Some(&1));
+    assert_eq!(report.skipped.get(&SkipReason::UnmappedScope), Some(&2));
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM assets").await,
+        1
+    );
+}
+
+async fn one_bad_snapshot_fails_alone(store: TestStore) {
+    let s = setup(&store).await;
+    let mut nameless = device("d2", "g1");
+    nameless.name = "  ".into();
+    let mut empty_id = device("", "g1");
+    empty_id.name = "x".into();
+
+    let report = ingest(
+        &store,
+        &s,
+        vec![device("d1", "g1"), nameless, empty_id, device("d3", "g1")],
+        None,
+    )
+    .await;
+
+    assert_eq!(report.created, 2);
+    assert_eq!(report.failed.len(), 2);
+    assert!(
+        report.failed[0].error.contains("d2") && report.failed[0].error.contains("no name"),
+        "{:?}",
+        report.failed
+    );
+    assert!(report.failed[1].error.contains("empty external id"));
+}
+
+async fn deleted_snapshots_retire_and_a_complete_walk_tombstones_the_unseen(store: TestStore) {
+    let s = setup(&store).await;
+    ingest(
+        &store,
+        &s,
+        (1..=4).map(|i| device(&format!("d{i}"), "g1")).collect(),
+        Some("g1"),
+    )
+    .await;
+    let mut deleted = device("d1", "g1");
+    deleted.lifecycle = DeviceLifecycle::Deleted;
+
+    // d1 deleted, d2 and d3 seen, d4 missing from a complete walk of g1.
+    let report = ingest(
+        &store,
+        &s,
+        vec![deleted, device("d2", "g1"), device("d3", "g1")],
+        Some("g1"),
+    )
+    .await;
+
+    assert_eq!(report.tombstoned, 2, "{report:?}");
+    assert_eq!(report.complete_scopes, vec!["g1".to_owned()]);
+    assert!(active_names(&store, &s, s.acme, "host-d1").await.is_empty());
+    assert!(active_names(&store, &s, s.acme, "host-d4").await.is_empty());
+    assert_eq!(active_names(&store, &s, s.acme, "host-d2").await.len(), 1);
+    assert_eq!(
+        support::count(
+            &store,
+            "SELECT COUNT(*) FROM assets WHERE status = 'inactive' AND agent_status = 'offline'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        support::count(
+            &store,
+            "SELECT COUNT(*) FROM tenant_external_entity_mappings WHERE sync_status = 'deleted'"
+        )
+        .await,
+        2
+    );
+
+    // Seen again: the asset comes back.
+    let back = ingest(&store, &s, vec![device("d4", "g1")], None).await;
+    assert_eq!(back.updated, 1);
+    assert_eq!(active_names(&store, &s, s.acme, "host-d4").await.len(), 1);
+}
+
+/// A device source over a fixed inventory that can fail after some pages
+/// and reports id changes.
+struct Inventory {
+    devices: Mutex<Vec<NormalizedDevice>>,
+    /// Fail the walk of this scope after this many pages.
+    fail_in: Option<(&'static str, usize)>,
+    id_changes: Vec<ExternalIdChange>,
+}
+
+#[async_trait]
+impl DeviceSource for Inventory {
+    fn devices<'a>(&'a self, scope_id: &'a str) -> SourceStream<'a, Vec<NormalizedDevice>> {
+        let devices: Vec<_> = self
+            .devices
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|d| d.scope_id == scope_id)
+            .cloned()
+            .collect();
+        let mut pages: Vec<Result<Vec<NormalizedDevice>, SourceError>> =
+            devices.chunks(1).map(|c| Ok(c.to_vec())).collect();
+        if let Some((scope, n)) = self.fail_in
+            && scope == scope_id
+        {
+            pages.truncate(n);
+            pages.push(Err(SourceError::Transient {
+                message: "502 Bad Gateway".into(),
+                source: None,
+            }));
+        }
+        Box::pin(stream::iter(pages))
+    }
+
+    fn devices_changed_since<'a>(
+        &'a self,
+        scope_id: &'a str,
+        _since: DateTime<Utc>,
+    ) -> SourceStream<'a, Vec<NormalizedDevice>> {
+        self.devices(scope_id)
+    }
+
+    async fn id_changes(
+        &self,
+        _since: DateTime<Utc>,
+    ) -> Result<Vec<ExternalIdChange>, SourceError> {
+        Ok(self.id_changes.clone())
+    }
+}
+
+async fn a_walk_that_fails_part_way_tombstones_nothing(store: TestStore) {
+    let s = setup(&store).await;
+    ingest(
+        &store,
+        &s,
+        (1..=3).map(|i| device(&format!("d{i}"), "g1")).collect(),
+        Some("g1"),
+    )
+    .await;
+    let source = Inventory {
+        devices: Mutex::new(vec![device("d1", "g1")]),
+        fail_in: Some(("g1", 1)),
+        id_changes: vec![],
+    };
+
+    let report = engine(&store, &s, 10)
+        .await
+        .sync(
+            &source,
+            SyncMode::Full {
+                id_changes_since: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(report.tombstoned, 0);
+    assert_eq!(report.incomplete_scopes.len(), 1);
+    assert!(report.incomplete_scopes[0].1.contains("502"));
+    assert!(
+        report.complete_scopes.contains(&"g2".to_owned()),
+        "other scopes still walk"
+    );
+    assert_eq!(
+        support::count(
+            &store,
+            "SELECT COUNT(*) FROM assets WHERE status = 'active'"
+        )
+        .await,
+        3
+    );
+}
+
+async fn a_rekeyed_device_keeps_its_asset(store: TestStore) {
+    let s = setup(&store).await;
+    ingest(&store, &s, vec![device("old-1", "g1")], Some("g1")).await;
+    let mut renamed = device("new-1", "g1");
+    renamed.name = "host-old-1".into();
+    renamed.serial_number = Some("SN-old-1".into());
+    let source = Inventory {
+        devices: Mutex::new(vec![renamed]),
+        fail_in: None,
+        id_changes: vec![ExternalIdChange {
+            old_id: "old-1".into(),
+            new_id: "new-1".into(),
+        }],
+    };
+
+    let since = Utc::now() - chrono::Duration::hours(1);
+    let report = engine(&store, &s, 10)
+        .await
+        .sync(
+            &source,
+            SyncMode::Full {
+                id_changes_since: Some(since),
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(report.rekeyed, 1);
+    assert_eq!(report.created, 0, "{report:?}");
+    assert_eq!(report.tombstoned, 0);
+    assert_eq!(
+        support::count(&store, "SELECT COUNT(*) FROM assets").await,
+        1
+    );
+    assert_eq!(
+        support::count(
+            &store,
+            "SELECT COUNT(*) FROM assets WHERE rmm_device_id = 'new-1'"
+        )
+        .await,
+        1
+    );
+}
+
+async fn tenants_are_isolated(store: TestStore) {
+    let s = setup(&store).await;
+    ingest(&store, &s, vec![device("d1", "g1")], None).await;
+    let other = store.seed_demo_tenant("Other MSP").await.unwrap();
+    // Tenant B looking up A's device ids and asset names finds nothing.
+    let known = store
+        .find_known_devices(other.tenant, s.integration, &tanium(), &["d1".to_owned()])
+        .await
+        .unwrap();
+    assert!(known.is_empty());
+    assert!(
+        store
+            .find_assets_by_hostname(other.tenant, s.acme, "host-d1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // And cannot retire it.
+    assert_eq!(
+        store
+            .retire_devices(other.tenant, s.integration, &["d1".to_owned()], Utc::now())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(active_names(&store, &s, s.acme, "host-d1").await.len(), 1);
+}
+
+psa_store::backend_tests!(
+    cold_ingest_creates_and_a_rerun_writes_nothing,
+    unsent_fields_keep_stored_values_and_changes_update,
+    a_type_change_moves_the_extension_row,
+    a_device_moved_to_another_scope_moves_to_its_client,
+    unmapped_and_switched_off_scopes_are_skipped_with_reasons,
+    one_bad_snapshot_fails_alone,
+    deleted_snapshots_retire_and_a_complete_walk_tombstones_the_unseen,
+    a_walk_that_fails_part_way_tombstones_nothing,
+    a_rekeyed_device_keeps_its_asset,
+    tenants_are_isolated,
+);

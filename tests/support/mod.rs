@@ -1,0 +1,37 @@
+//! Helpers shared by the end-to-end tests.
+
+#![allow(dead_code, unreachable_pub)]
+
+use psa_ingest::ports::{IntegrationStore, NewIntegration};
+use psa_ingest::{IntegrationId, ProviderId, TenantId};
+use psa_store::{Backend, PsaStore};
+
+/// Creates an integration of `provider` for the tenant.
+pub async fn integration(store: &PsaStore, tenant: TenantId, provider: &str) -> IntegrationId {
+    store
+        .create_integration(
+            tenant,
+            NewIntegration {
+                provider: ProviderId::new(provider).unwrap(),
+                instance_url: None,
+                settings: serde_json::json!({}),
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// Runs a `SELECT COUNT(*) ...` on either backend. The SQL must be valid on both.
+pub async fn count(store: &PsaStore, sql: &'static str) -> i64 {
+    match store.backend() {
+        Backend::Postgres => sqlx::query_scalar(sql)
+            .fetch_one(store.postgres_pool().unwrap())
+            .await
+            .unwrap(),
+        Backend::Sqlite => sqlx::query_scalar(sql)
+            .fetch_one(store.sqlite_pool().unwrap())
+            .await
+            .unwrap(),
+    }
+}
