@@ -1,0 +1,647 @@
+//! Security incidents to tickets, on both store backends, with an in-memory
+//! feed standing in for a provider.
+
+mod support;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use futures::stream;
+use psa_ingest::contracts::{
+    AgentStatus, DeviceLifecycle, DeviceRef, DeviceType, IncidentSeverity, IncidentStatus,
+    Indicator, NormalizedDevice, NormalizedIncident, NormalizedScope, ScopeKind,
+};
+use psa_ingest::engine::EngineError;
+use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions};
+use psa_ingest::engine::incidents::{CURSOR_KEY, IncidentEngine, IncidentPollReport};
+use psa_ingest::ports::{
+    AlertStore, IntegrationStore, ScopeLinkBy, ScopeMappingStore, TicketStore,
+};
+use psa_ingest::sources::{FeedCursor, FeedItem, IncidentSource, SourceError, SourceStream};
+use psa_ingest::{IntegrationId, ProviderId, TenantId};
+use psa_store::DemoTenant;
+use psa_store::test_util::TestStore;
+use std::sync::Mutex;
+
+fn huntress() -> ProviderId {
+    ProviderId::new("huntress").unwrap()
+}
+
+fn incident(id: &str, org: &str, status: IncidentStatus, minute: i64) -> NormalizedIncident {
+    NormalizedIncident {
+        provider: huntress(),
+        external_id: id.to_owned(),
+        scope_id: Some(org.to_owned()),
+        device_ref: Some(DeviceRef {
+            agent_id: Some(format!("agent-{id}")),
+            hostname: Some("LAPTOP01".into()),
+            serial_number: Some("SN1".into()),
+            os: Some("Windows 11".into()),
+            ip_addresses: vec!["10.0.0.5".into()],
+            last_seen_at: None,
+        }),
+        severity: IncidentSeverity::High,
+        status,
+        subject: format!("HIGH - Incident on laptop01 ({id})"),
+        summary: Some("Malicious persistence removed.".into()),
+        body: None,
+        indicators: vec![Indicator {
+            kind: "footholds".into(),
+            count: Some(1),
+        }],
+        remediations: vec![],
+        platform: Some("windows".into()),
+        portal_url: Some(format!("https://acme.huntress.io/incident_reports/{id}")),
+        sent_at: Some(Utc::now() - Duration::hours(1)),
+        closed_at: None,
+        updated_at: Utc::now() - Duration::minutes(60 - minute),
+        raw: serde_json::json!({ "id": id }),
+    }
+}
+
+/// An append-only feed: an update is a new entry. The cursor is the index
+/// of the next entry. It can fail at one index, and knows one extra scope.
+#[derive(Default)]
+struct Feed {
+    entries: Mutex<Vec<NormalizedIncident>>,
+    fail_at: Mutex<Option<usize>>,
+    cursors_seen: Mutex<Vec<Option<FeedCursor>>>,
+    known_scope: Option<NormalizedScope>,
+}
+
+impl Feed {
+    fn push(&self, incident: NormalizedIncident) {
+        self.entries.lock().unwrap().push(incident);
+    }
+}
+
+#[async_trait]
+impl IncidentSource for Feed {
+    fn incidents_since<'a>(
+        &'a self,
+        cursor: Option<&'a FeedCursor>,
+        _backfill_from: DateTime<Utc>,
+    ) -> SourceStream<'a, FeedItem> {
+        self.cursors_seen.lock().unwrap().push(cursor.cloned());
+        let start: usize = cursor.map_or(0, |c| c.0.parse().unwrap());
+        let fail_at = *self.fail_at.lock().unwrap();
+        let items: Vec<Result<FeedItem, SourceError>> = self
+            .entries
+            .lock()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .skip(start)
+            .map(|(i, incident)| {
+                if Some(i) == fail_at {
+                    Err(SourceError::Transient {
+                        message: "500 from the provider".into(),
+                        source: None,
+                    })
+                } else {
+                    Ok(FeedItem {
+                        incident: incident.clone(),
+                        cursor: FeedCursor((i + 1).to_string()),
+                    })
+                }
+            })
+            .collect();
+        Box::pin(stream::iter(items))
+    }
+
+    async fn scope(&self, scope_id: &str) -> Result<Option<NormalizedScope>, SourceError> {
+        Ok(self
+            .known_scope
+            .clone()
+            .filter(|s| s.external_id == scope_id))
+    }
+}
+
+struct Setup {
+    demo: DemoTenant,
+    tenant: TenantId,
+    integration: IntegrationId,
+}
+
+/// Org `o1` maps to Acme; org `o2` maps to Globex with tickets off; other
+/// orgs are unmapped. Settings route to the default board with auto-close.
+async fn setup(store: &TestStore, auto_close: bool) -> Setup {
+    let demo = store.seed_demo_tenant("MSP").await.unwrap();
+    let tenant = demo.tenant;
+    let integration = support::integration(store, tenant, "huntress").await;
+    let scopes: Vec<NormalizedScope> = [("o1", "Acme Corp"), ("o2", "Globex"), ("o3", "Stark")]
+        .iter()
+        .map(|(id, name)| NormalizedScope {
+            provider: huntress(),
+            external_id: (*id).to_owned(),
+            name: (*name).to_owned(),
+            kind: ScopeKind::Organization,
+            parent: None,
+        })
+        .collect();
+    store
+        .upsert_scopes(tenant, integration, &scopes)
+        .await
+        .unwrap();
+    store
+        .link_scope(
+            tenant,
+            integration,
+            "o1",
+            Some(demo.clients.acme),
+            ScopeLinkBy::User,
+        )
+        .await
+        .unwrap();
+    store
+        .link_scope(
+            tenant,
+            integration,
+            "o2",
+            Some(demo.clients.globex),
+            ScopeLinkBy::User,
+        )
+        .await
+        .unwrap();
+    store
+        .set_scope_flags(tenant, integration, "o2", true, false)
+        .await
+        .unwrap();
+    let settings = serde_json::json!({
+        "incidents": {
+            "board_id": demo.default_board.id,
+            "category_id": demo.categories.security,
+            "subcategory_id": demo.categories.incident,
+            "fallback_client_id": demo.clients.initech,
+            "fallback_board_id": demo.triage_board.id,
+            "severity_priorities": {
+                "critical": demo.priorities.critical,
+                "high": demo.priorities.high,
+                "low": demo.priorities.low,
+            },
+            "auto_close": auto_close,
+            "closed_status_id": demo.default_board.closed,
+        }
+    });
+    let version = store
+        .get_integration(tenant, integration)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings_version;
+    store
+        .update_settings(tenant, integration, version, settings)
+        .await
+        .unwrap();
+    Setup {
+        demo,
+        tenant,
+        integration,
+    }
+}
+
+async fn poll(store: &TestStore, s: &Setup, feed: &Feed) -> IncidentPollReport {
+    let engine = IncidentEngine::new(store.store(), s.tenant, s.integration, "Huntress")
+        .await
+        .unwrap();
+    engine.poll(feed).await.unwrap()
+}
+
+async fn a_new_incident_becomes_one_routed_self_contained_ticket(store: TestStore) {
+    let s = setup(&store, true).await;
+    // An asset named like the incident's host (case differs) on the mapped client.
+    let tanium = support::integration(&store, s.tenant, "tanium").await;
+    let scope = NormalizedScope {
+        provider: ProviderId::new("tanium").unwrap(),
+        external_id: "g1".into(),
+        name: "All".into(),
+        kind: ScopeKind::Group,
+        parent: None,
+    };
+    store
+        .upsert_scopes(s.tenant, tanium, &[scope])
+        .await
+        .unwrap();
+    store
+        .link_scope(
+            s.tenant,
+            tanium,
+            "g1",
+            Some(s.demo.clients.acme),
+            ScopeLinkBy::User,
+        )
+        .await
+        .unwrap();
+    let laptop = NormalizedDevice {
+        provider: ProviderId::new("tanium").unwrap(),
+        external_id: "e1".into(),
+        scope_id: "g1".into(),
+        lifecycle: DeviceLifecycle::Active,
+        device_type: DeviceType::Workstation,
+        name: "laptop01".into(),
+        serial_number: Some("SN1".into()),
+        asset_tag: None,
+        agent_status: AgentStatus::Online,
+        last_seen_at: None,
+        os: Default::default(),
+        hardware: Default::default(),
+        network: Default::default(),
+        users: Default::default(),
+        installed_software: vec![],
+        extra: Default::default(),
+    };
+    let engine = AssetEngine::new(
+        store.store(),
+        s.tenant,
+        tanium,
+        ProviderId::new("tanium").unwrap(),
+        AssetEngineOptions::default(),
+    )
+    .await
+    .unwrap();
+    engine
+        .ingest(stream::iter(vec![Ok::<_, SourceError>(vec![laptop])]), None)
+        .await
+        .unwrap();
+
+    let feed = Feed::default();
+    feed.push(incident("1001", "o1", IncidentStatus::Open, 1));
+    let report = poll(&store, &s, &feed).await;
+
+    assert_eq!(
+        (
+            report.received,
+            report.tickets_created,
+            report.assets_linked
+        ),
+        (1, 1, 1),
+        "{report:?}"
+    );
+    let tickets = store.list_tickets(s.tenant).await.unwrap();
+    assert_eq!(tickets.len(), 1);
+    let ticket = &tickets[0];
+    assert_eq!(
+        ticket.title,
+        "[Huntress] High — HIGH - Incident on laptop01 (1001)"
+    );
+    assert_eq!(ticket.client_id, s.demo.clients.acme);
+    assert_eq!(ticket.board_id, s.demo.default_board.id);
+    assert_eq!(ticket.status_id, s.demo.default_board.new);
+    assert_eq!(ticket.priority_id, Some(s.demo.priorities.high));
+    assert_eq!(ticket.category_id, Some(s.demo.categories.security));
+    assert_eq!(ticket.subcategory_id, Some(s.demo.categories.incident));
+    assert_eq!(ticket.source.as_deref(), Some("huntress"));
+    assert_eq!(ticket.source_reference.as_deref(), Some("1001"));
+    for expected in [
+        "Malicious persistence removed.",
+        "footholds: 1",
+        "LAPTOP01",
+        "10.0.0.5",
+        "SN1",
+        "Windows 11",
+    ] {
+        assert!(
+            ticket.description.contains(expected),
+            "body lacks {expected}:\n{}",
+            ticket.description
+        );
+    }
+    assert!(
+        ticket
+            .description
+            .contains("(https://acme.huntress.io/incident_reports/1001)")
+    );
+    let comments = store.list_comments(s.tenant, ticket.id).await.unwrap();
+    assert!(comments.iter().any(|c| c.is_internal
+        && c.note.contains("incident: 1001")
+        && c.note.contains("agent-1001")));
+    let alert = store
+        .get_alert(s.tenant, s.integration, "1001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alert.ticket_id, Some(ticket.id));
+    assert!(alert.asset_id.is_some());
+    assert_eq!(
+        store.ticket_assets(s.tenant, ticket.id).await.unwrap(),
+        vec![alert.asset_id.unwrap()]
+    );
+}
+
+async fn an_update_adds_a_note_and_a_close_closes_the_ticket(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    feed.push(incident("1001", "o1", IncidentStatus::Open, 1));
+    poll(&store, &s, &feed).await;
+
+    let mut escalated = incident("1001", "o1", IncidentStatus::Open, 2);
+    escalated.severity = IncidentSeverity::Critical;
+    feed.push(escalated);
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(
+        (report.received, report.tickets_created, report.notes_added),
+        (1, 0, 1),
+        "{report:?}"
+    );
+    let ticket = store.list_tickets(s.tenant).await.unwrap().remove(0);
+    let notes = store.list_comments(s.tenant, ticket.id).await.unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|c| c.is_internal && c.note.contains("Severity: high → critical")),
+        "{notes:?}"
+    );
+    assert!(ticket.closed_at.is_none());
+
+    let mut closed = incident("1001", "o1", IncidentStatus::Closed, 3);
+    closed.severity = IncidentSeverity::Critical;
+    feed.push(closed);
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(report.tickets_closed, 1);
+    let ticket = store
+        .get_ticket(s.tenant, ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.status_id, s.demo.default_board.closed);
+    assert!(ticket.closed_at.is_some());
+    assert_eq!(
+        store.list_tickets(s.tenant).await.unwrap().len(),
+        1,
+        "still one ticket"
+    );
+
+    // The same state again (pages overlap): nothing changes.
+    let last = feed.entries.lock().unwrap().last().cloned().unwrap();
+    feed.push(last);
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(
+        (report.received, report.unchanged, report.notes_added),
+        (1, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(
+        store
+            .list_comments(s.tenant, ticket.id)
+            .await
+            .unwrap()
+            .len(),
+        notes.len() + 1
+    );
+}
+
+async fn auto_close_off_keeps_the_ticket_open(store: TestStore) {
+    let s = setup(&store, false).await;
+    let feed = Feed::default();
+    feed.push(incident("1001", "o1", IncidentStatus::Open, 1));
+    feed.push(incident("1001", "o1", IncidentStatus::Dismissed, 2));
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(
+        (
+            report.tickets_created,
+            report.notes_added,
+            report.tickets_closed
+        ),
+        (1, 1, 0)
+    );
+    assert!(
+        store.list_tickets(s.tenant).await.unwrap()[0]
+            .closed_at
+            .is_none()
+    );
+}
+
+async fn an_unmapped_organization_lands_on_the_fallback_client_and_board(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed {
+        known_scope: Some(NormalizedScope {
+            provider: huntress(),
+            external_id: "o9".into(),
+            name: "Wayne Enterprises".into(),
+            kind: ScopeKind::Organization,
+            parent: None,
+        }),
+        ..Feed::default()
+    };
+    feed.push(incident("2001", "o3", IncidentStatus::Open, 1)); // known, unmapped
+    feed.push(incident("2002", "o9", IncidentStatus::Open, 2)); // unknown: fetched and added
+
+    let report = poll(&store, &s, &feed).await;
+
+    assert_eq!((report.tickets_created, report.unmapped), (2, 2));
+    for ticket in store.list_tickets(s.tenant).await.unwrap() {
+        assert!(
+            ticket
+                .title
+                .starts_with("[Unmapped Org] [Huntress] High — "),
+            "{}",
+            ticket.title
+        );
+        assert_eq!(ticket.client_id, s.demo.clients.initech);
+        assert_eq!(ticket.board_id, s.demo.triage_board.id);
+        let notes = store.list_comments(s.tenant, ticket.id).await.unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|c| c.is_internal && c.note.contains("not mapped to a client")),
+            "{notes:?}"
+        );
+    }
+    let o9 = store
+        .get_scope_mapping(s.tenant, s.integration, "o9")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (o9.name.as_str(), o9.client_id),
+        ("Wayne Enterprises", None)
+    );
+}
+
+async fn record_only_and_skip_decisions(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    feed.push(incident("3001", "o2", IncidentStatus::Open, 1)); // tickets off for o2
+    feed.push(incident("3002", "o1", IncidentStatus::Closed, 2)); // closed when first seen
+    feed.push(incident("3003", "o1", IncidentStatus::Deleting, 3)); // being deleted
+
+    let report = poll(&store, &s, &feed).await;
+
+    assert_eq!(
+        (report.recorded_only, report.skipped, report.tickets_created),
+        (2, 1, 0),
+        "{report:?}"
+    );
+    assert!(store.list_tickets(s.tenant).await.unwrap().is_empty());
+    assert!(
+        store
+            .get_alert(s.tenant, s.integration, "3001")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .get_alert(s.tenant, s.integration, "3002")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .get_alert(s.tenant, s.integration, "3003")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn the_cursor_advances_past_each_processed_incident_and_a_failure_stops_the_cycle(
+    store: TestStore,
+) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    for (i, id) in ["a", "b", "c"].iter().enumerate() {
+        feed.push(incident(id, "o1", IncidentStatus::Open, i as i64));
+    }
+    *feed.fail_at.lock().unwrap() = Some(1);
+    let engine = IncidentEngine::new(store.store(), s.tenant, s.integration, "Huntress")
+        .await
+        .unwrap();
+    let err = engine.poll(&feed).await.unwrap_err();
+    assert!(
+        matches!(err, EngineError::Source(SourceError::Transient { .. })),
+        "{err:?}"
+    );
+    let settings = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings;
+    assert_eq!(settings[CURSOR_KEY], "1", "advanced past 'a' only");
+    assert_eq!(store.list_tickets(s.tenant).await.unwrap().len(), 1);
+
+    // The provider recovers: the next cycle resumes at 'b'.
+    *feed.fail_at.lock().unwrap() = None;
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(report.tickets_created, 2);
+    assert_eq!(
+        feed.cursors_seen.lock().unwrap().last().unwrap(),
+        &Some(FeedCursor("1".into()))
+    );
+    assert_eq!(
+        store
+            .get_integration(s.tenant, s.integration)
+            .await
+            .unwrap()
+            .unwrap()
+            .settings[CURSOR_KEY],
+        "3"
+    );
+}
+
+async fn a_processing_failure_stops_the_cycle_and_is_kept_on_the_alert(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    feed.push(incident("d", "o1", IncidentStatus::Open, 1));
+    feed.push(incident("e", "o1", IncidentStatus::Open, 2));
+    let engine = IncidentEngine::new(store.store(), s.tenant, s.integration, "Huntress")
+        .await
+        .unwrap();
+    // The configured subcategory vanishes after the settings were checked:
+    // the ticket cannot be written.
+    support::execute(
+        &store,
+        "DELETE FROM categories WHERE category_name = 'Incident'",
+    )
+    .await;
+
+    let report = engine.poll(&feed).await.unwrap();
+
+    let failure = report.failed.expect("the cycle stopped");
+    assert_eq!(failure.external_id, "d");
+    assert_eq!(report.received, 1, "'e' was not taken");
+    let alert = store
+        .get_alert(s.tenant, s.integration, "d")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(alert.processing_error.is_some(), "{alert:?}");
+    assert!(
+        store
+            .get_alert(s.tenant, s.integration, "e")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let settings = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings;
+    assert!(
+        settings.get(CURSOR_KEY).is_none(),
+        "the cursor did not pass 'd'"
+    );
+    assert!(store.list_tickets(s.tenant).await.unwrap().is_empty());
+}
+
+async fn polling_refuses_to_run_until_settings_are_complete(store: TestStore) {
+    let demo = store.seed_demo_tenant("MSP").await.unwrap();
+    let integration = support::integration(&store, demo.tenant, "huntress").await;
+    let err = IncidentEngine::new(store.store(), demo.tenant, integration, "Huntress")
+        .await
+        .err()
+        .unwrap();
+    let EngineError::Settings(err) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        err.fields(),
+        vec![
+            "board_id",
+            "fallback_board_id",
+            "fallback_client_id",
+            "severity_priorities"
+        ]
+    );
+}
+
+async fn two_polls_racing_never_make_two_tickets_for_one_incident(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    for i in 0..10 {
+        feed.push(incident(&format!("r{i}"), "o1", IncidentStatus::Open, i));
+    }
+    let one = IncidentEngine::new(store.store(), s.tenant, s.integration, "Huntress")
+        .await
+        .unwrap();
+    let two = IncidentEngine::new(store.store(), s.tenant, s.integration, "Huntress")
+        .await
+        .unwrap();
+    // Either may lose the cursor compare-and-set and stop early; neither may
+    // make a second ticket.
+    let _ = tokio::join!(one.poll(&feed), two.poll(&feed));
+    let _ = poll(&store, &s, &feed).await;
+    let tickets = store.list_tickets(s.tenant).await.unwrap();
+    assert_eq!(tickets.len(), 10);
+    let mut refs: Vec<_> = tickets
+        .iter()
+        .map(|t| t.source_reference.clone().unwrap())
+        .collect();
+    refs.dedup();
+    assert_eq!(refs.len(), 10);
+}
+
+psa_store::backend_tests!(
+    a_new_incident_becomes_one_routed_self_contained_ticket,
+    an_update_adds_a_note_and_a_close_closes_the_ticket,
+    auto_close_off_keeps_the_ticket_open,
+    an_unmapped_organization_lands_on_the_fallback_client_and_board,
+    record_only_and_skip_decisions,
+    the_cursor_advances_past_each_processed_incident_and_a_failure_stops_the_cycle,
+    a_processing_failure_stops_the_cycle_and_is_kept_on_the_alert,
+    polling_refuses_to_run_until_settings_are_complete,
+    two_polls_racing_never_make_two_tickets_for_one_incident,
+);
