@@ -1,1 +1,73 @@
-//! Placeholder: see README.
+//! Huntress REST API client, and the Huntress provider of the PSA
+//! integration layer.
+//!
+//! # The client (usable on its own)
+//!
+//! [`HuntressClient`] speaks `https://api.huntress.io/v1` with HTTP Basic
+//! auth. It keeps under Huntress's 60 requests per minute with a sliding
+//! window shared by all its clones, honours `Retry-After` on a 429 (else
+//! backs off), retries 5xx and timeouts per a [`RetryPolicy`], and maps
+//! 401/403 to [`HuntressError::Authentication`]. Answers decode tolerantly:
+//! unknown enum values are kept, array fields that arrive as an object or a
+//! scalar are read anyway, and a record that still cannot be decoded is kept
+//! in [`Page::undecodable`] instead of failing its page.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use huntress::{HuntressClient, IncidentReportStatus};
+//! use secrecy::SecretString;
+//!
+//! # async fn demo() -> Result<(), huntress::HuntressError> {
+//! let client = HuntressClient::new(SecretString::from("key"), SecretString::from("secret"))?;
+//! let account = client.account().await?;
+//! let open: Vec<_> = client
+//!     .incident_reports()
+//!     .status(IncidentReportStatus::Sent)
+//!     .limit(500)
+//!     .into_stream()
+//!     .try_collect()
+//!     .await?;
+//! println!("{:?} has {} open incidents", account.name, open.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Code that only needs the operations takes a [`HuntressApi`] (object-safe;
+//! the `mock` feature adds mockall's `MockHuntressApi`).
+//!
+//! # The provider (feature `provider`, on by default)
+//!
+//! [`provider::HuntressProvider`] implements `psa_registry::Provider`; its
+//! sources implement `psa_ingest`'s [`ScopeSource`](psa_ingest::sources::ScopeSource)
+//! (organizations) and [`IncidentSource`](psa_ingest::sources::IncidentSource)
+//! (incident reports, oldest change first, from a durable cursor).
+
+mod api;
+mod client;
+mod decode;
+mod error;
+pub mod models;
+mod pagination;
+pub mod requests;
+
+#[cfg(feature = "provider")]
+pub mod provider;
+
+pub use api::HuntressApi;
+#[cfg(any(test, feature = "mock"))]
+pub use api::MockHuntressApi;
+pub use client::{
+    DEFAULT_BASE_URL, HuntressClient, HuntressClientBuilder, RateLimit, RetryPolicy,
+    normalize_base_url,
+};
+pub use error::HuntressError;
+pub use models::{
+    Account, AccountId, AccountStatus, Agent, AgentId, AgentPlatform, IncidentPlatform,
+    IncidentReport, IncidentReportId, IncidentReportStatus, IndicatorType, Organization,
+    OrganizationId, OrganizationSortField, Severity, SortDirection, SortField,
+};
+pub use pagination::{Page, UndecodableRecord};
+pub use requests::{
+    AgentsQuery, IncidentReportsQuery, ListAgents, ListIncidentReports, ListOrganizations,
+    MAX_PAGE_SIZE, OrganizationsQuery,
+};

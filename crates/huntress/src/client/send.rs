@@ -1,0 +1,205 @@
+//! One GET with the limiter, the retry policy and the status mapping.
+
+use crate::HuntressError;
+use crate::client::HuntressClient;
+use crate::error::truncate_body;
+use chrono::{DateTime, Utc};
+use reqwest::header::RETRY_AFTER;
+use reqwest::{StatusCode, Url};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// What one attempt produced.
+enum Attempt {
+    Answer {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: String,
+    },
+    Failed(reqwest::Error),
+}
+
+impl HuntressClient {
+    /// GETs `/v1/{resource}` with `query`. Returns the body and the request's
+    /// path and query (for errors), or `None` on a 404 when
+    /// `missing_is_none`.
+    pub(super) async fn get<Q: Serialize + ?Sized>(
+        &self,
+        resource: &str,
+        query: &Q,
+        missing_is_none: bool,
+    ) -> Result<Option<(String, String)>, HuntressError> {
+        let inner = &self.inner;
+        let request = inner
+            .http
+            .get(format!("{}/v1/{resource}", inner.base_url))
+            .basic_auth(
+                inner.api_key.expose_secret(),
+                Some(inner.api_secret.expose_secret()),
+            )
+            .query(query)
+            .build()
+            .map_err(|error| {
+                HuntressError::InvalidRequest(format!("cannot build /v1/{resource}: {error}"))
+            })?;
+        let path = path_and_query(request.url());
+        let policy = &inner.retry;
+        let mut failures = 0u32;
+        let mut rate_limited = 0u32;
+        loop {
+            let attempts = failures + rate_limited + 1;
+            let attempt = request.try_clone().expect("a GET has no streaming body");
+            match self.attempt(attempt).await {
+                Attempt::Failed(error) => {
+                    if failures < policy.max_retries {
+                        let wait = policy.backoff(failures);
+                        tracing::warn!(%path, attempts, ?wait, timeout = error.is_timeout(), "Huntress request failed; retrying");
+                        failures += 1;
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(if error.is_timeout() {
+                        HuntressError::Timeout {
+                            path,
+                            attempts,
+                            source: error,
+                        }
+                    } else {
+                        HuntressError::Transport {
+                            path,
+                            attempts,
+                            source: error,
+                        }
+                    });
+                }
+                Attempt::Answer { status, body, .. } if status.is_success() => {
+                    return Ok(Some((body, path)));
+                }
+                Attempt::Answer { status, body, .. } if matches!(status.as_u16(), 401 | 403) => {
+                    return Err(HuntressError::Authentication {
+                        status: status.as_u16(),
+                        path,
+                        body: truncate_body(body),
+                    });
+                }
+                Attempt::Answer {
+                    status: StatusCode::NOT_FOUND,
+                    ..
+                } if missing_is_none => return Ok(None),
+                Attempt::Answer {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    retry_after,
+                    body,
+                } => {
+                    if rate_limited < policy.max_rate_limit_retries {
+                        let wait = policy.rate_limit_wait(rate_limited, retry_after);
+                        tracing::warn!(%path, attempts, ?wait, ?retry_after, "Huntress rate limit hit; waiting");
+                        // Every clone waits: the limit is per account.
+                        inner.limiter.pause_for(wait);
+                        rate_limited += 1;
+                        continue;
+                    }
+                    return Err(HuntressError::RateLimited {
+                        path,
+                        attempts,
+                        retry_after,
+                        body: truncate_body(body),
+                    });
+                }
+                Attempt::Answer { status, body, .. } if status.is_server_error() => {
+                    if failures < policy.max_retries {
+                        let wait = policy.backoff(failures);
+                        tracing::warn!(%path, attempts, ?wait, status = status.as_u16(), "Huntress server error; retrying");
+                        failures += 1;
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(HuntressError::Server {
+                        status: status.as_u16(),
+                        path,
+                        attempts,
+                        body: truncate_body(body),
+                    });
+                }
+                Attempt::Answer { status, body, .. } => {
+                    return Err(HuntressError::Api {
+                        status: status.as_u16(),
+                        path,
+                        body: truncate_body(body),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Sends once, holding a limiter slot until the whole body is read.
+    async fn attempt(&self, request: reqwest::Request) -> Attempt {
+        let _permit = self.inner.limiter.acquire().await;
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let response = match self.inner.http.execute(request).await {
+            Ok(response) => response,
+            Err(error) => return Attempt::Failed(error),
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        match response.text().await {
+            Ok(body) => Attempt::Answer {
+                status,
+                retry_after,
+                body,
+            },
+            Err(error) => Attempt::Failed(error),
+        }
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date.
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+}
+
+fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("0.25"), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later = (Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
+        let wait = parse_retry_after(&later).unwrap();
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-3"), None);
+    }
+}

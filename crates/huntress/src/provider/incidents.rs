@@ -1,0 +1,578 @@
+//! The incident feed: incident reports changed since a cursor, oldest first.
+//!
+//! Huntress has no "updated since" filter, so the feed walks the list sorted
+//! by `updated_at` descending until a row is older than the floor (the
+//! cursor's time minus the overlap, or `backfill_from` on a first run).
+//!
+//! # Ascending order in bounded memory
+//!
+//! The descending walk keeps only each page's token and the keys
+//! (`updated_at`, id) of its first and last rows; it holds no records. The
+//! page where the walk stops is in hand: its rows newer than the floor are
+//! yielded oldest first. Then the earlier pages are fetched again by their
+//! tokens, newest page last, each yielded in reverse. Memory is one page of
+//! records plus a token and two keys per page walked, whatever the backlog.
+//! A backlog of `k` pages costs `2k - 1` requests; a cycle with nothing new
+//! costs one.
+//!
+//! # When the list changes during the walk
+//!
+//! Each page fetched again must start and end with the same rows as during
+//! the descending walk. If it does not (an incident changed and moved to the
+//! top, which shifts offset-based pages), nothing from that page is yielded:
+//! the walk starts over from the last yielded incident's time, so no
+//! incident between the floor and the end of the walk is skipped. After
+//! [`HuntressIncidentSource::MAX_RESTARTS`] restarts the stream ends with a
+//! transient error; what was yielded stays valid and the next cycle resumes
+//! from its cursor.
+//!
+//! # Errors and skipped records
+//!
+//! Every error ends the stream (HTTP failure, repeated page token, invalid
+//! cursor, a list that kept changing). A report that cannot be decoded, or
+//! that carries no time at all, is skipped, logged and kept in
+//! [`HuntressIncidentSource::skipped`]: the engine stops a cycle at the first
+//! error, and such a record would sit at the same place every cycle.
+
+use crate::models::{IncidentReport, IncidentReportId, OrganizationId, SortDirection, SortField};
+use crate::pagination::{PageRow, rows_in_order};
+use crate::provider::agent_details::AgentLookups;
+use crate::provider::feed_cursor::CursorPosition;
+use crate::provider::normalize::{normalize_incident, normalize_organization};
+use crate::provider::skipped::SkippedRecords;
+use crate::requests::{IncidentReportsQuery, MAX_PAGE_SIZE};
+use crate::{HuntressApi, HuntressError, Page, UndecodableRecord};
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::stream::{self, StreamExt};
+use psa_ingest::contracts::NormalizedScope;
+use psa_ingest::sources::{FeedCursor, FeedItem, IncidentSource, SourceError, SourceStream};
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+
+/// Huntress incident reports as a [`IncidentSource`].
+#[derive(Clone)]
+pub struct HuntressIncidentSource {
+    api: Arc<dyn HuntressApi>,
+    subdomain: Option<String>,
+    page_size: u32,
+    overlap: TimeDelta,
+    agent_details: bool,
+    skipped: SkippedRecords,
+}
+
+impl std::fmt::Debug for HuntressIncidentSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HuntressIncidentSource")
+            .field("subdomain", &self.subdomain)
+            .field("page_size", &self.page_size)
+            .field("overlap", &self.overlap)
+            .field("agent_details", &self.agent_details)
+            .field("skipped", &self.skipped.total())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HuntressIncidentSource {
+    /// How far before the cursor each walk starts again, so an incident
+    /// whose `updated_at` became visible late is not missed.
+    pub const DEFAULT_OVERLAP: TimeDelta = TimeDelta::seconds(60);
+
+    /// Restarts allowed in one walk when the list keeps changing under it.
+    pub const MAX_RESTARTS: u32 = 3;
+
+    /// A feed over `api`; `subdomain` is the account's portal subdomain
+    /// (for [`portal_url`](crate::provider::portal_url)), from
+    /// `GET /v1/account`.
+    pub fn new(api: Arc<dyn HuntressApi>, subdomain: Option<String>) -> Self {
+        Self {
+            api,
+            subdomain,
+            page_size: MAX_PAGE_SIZE,
+            overlap: Self::DEFAULT_OVERLAP,
+            agent_details: false,
+            skipped: SkippedRecords::new(),
+        }
+    }
+
+    /// Keeps skipped records in `log` (shared with its other clones).
+    pub fn with_skipped_log(mut self, log: SkippedRecords) -> Self {
+        self.skipped = log;
+        self
+    }
+
+    /// The reports skipped because they could not be decoded or placed.
+    pub fn skipped(&self) -> &SkippedRecords {
+        &self.skipped
+    }
+
+    /// Rows per page, default and most 500 (values are clamped to 1..=500).
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+
+    /// The overlap before the cursor, default 60 s (negative counts as 0).
+    pub fn with_overlap(mut self, overlap: TimeDelta) -> Self {
+        self.overlap = overlap.max(TimeDelta::zero());
+        self
+    }
+
+    /// Fills each incident's host details (OS, addresses, serial, last
+    /// callback) from `GET /v1/agents/{id}`, one request per distinct agent
+    /// per walk. Off by default: a report names its agent only.
+    pub fn with_agent_details(mut self, on: bool) -> Self {
+        self.agent_details = on;
+        self
+    }
+}
+
+#[async_trait]
+impl IncidentSource for HuntressIncidentSource {
+    fn incidents_since<'a>(
+        &'a self,
+        cursor: Option<&'a FeedCursor>,
+        backfill_from: DateTime<Utc>,
+    ) -> SourceStream<'a, FeedItem> {
+        let floor = match cursor.map(CursorPosition::decode).transpose() {
+            Ok(Some(position)) => position.updated_at - self.overlap,
+            Ok(None) => backfill_from,
+            Err(error) => {
+                let error = SourceError::Provider {
+                    message: error.to_string(),
+                    source: Some(Box::new(error)),
+                };
+                return stream::iter([Err(error)]).boxed();
+            }
+        };
+        let walk = FeedWalk::new(self, floor);
+        stream::unfold(walk, |mut walk| async move {
+            walk.next().await.map(|item| (item, walk))
+        })
+        .boxed()
+    }
+
+    /// `GET /v1/organizations/{id}`; an id that is not a number is no
+    /// organization.
+    async fn scope(&self, scope_id: &str) -> Result<Option<NormalizedScope>, SourceError> {
+        let Ok(id) = scope_id.parse::<OrganizationId>() else {
+            return Ok(None);
+        };
+        Ok(self
+            .api
+            .get_organization(id)
+            .await?
+            .map(|organization| normalize_organization(&organization)))
+    }
+
+    fn requests_made(&self) -> u64 {
+        self.api.requests_made()
+    }
+}
+
+/// Sort key of a row: the change time, then the id.
+type Key = (DateTime<Utc>, IncidentReportId);
+
+/// A page seen during the descending walk.
+#[derive(Debug)]
+struct PageMark {
+    token: Option<String>,
+    first: Option<Key>,
+    last: Option<Key>,
+}
+
+enum Phase {
+    /// Walking down from the newest page; `token` is the next page to fetch.
+    Descend {
+        token: Option<String>,
+    },
+    /// Fetching the pages in `marks` again, newest last.
+    Replay,
+    Done,
+}
+
+struct FeedWalk<'a> {
+    source: &'a HuntressIncidentSource,
+    /// Rows changed before this are not yielded.
+    floor: DateTime<Utc>,
+    phase: Phase,
+    marks: Vec<PageMark>,
+    seen_tokens: HashSet<String>,
+    pending: VecDeque<Result<FeedItem, SourceError>>,
+    last_yielded: Option<DateTime<Utc>>,
+    restarts: u32,
+    agents: AgentLookups,
+}
+
+impl<'a> FeedWalk<'a> {
+    fn new(source: &'a HuntressIncidentSource, floor: DateTime<Utc>) -> Self {
+        Self {
+            source,
+            floor,
+            phase: Phase::Descend { token: None },
+            marks: Vec::new(),
+            seen_tokens: HashSet::new(),
+            pending: VecDeque::new(),
+            last_yielded: None,
+            restarts: 0,
+            agents: AgentLookups::default(),
+        }
+    }
+
+    async fn next(&mut self) -> Option<Result<FeedItem, SourceError>> {
+        loop {
+            if let Some(mut item) = self.pending.pop_front() {
+                if self.source.agent_details
+                    && let Ok(FeedItem { incident, .. }) = &mut item
+                    && let Some(device) = &mut incident.device_ref
+                {
+                    self.agents.fill(self.source.api.as_ref(), device).await;
+                }
+                return Some(item);
+            }
+            match std::mem::replace(&mut self.phase, Phase::Done) {
+                Phase::Done => return None,
+                Phase::Descend { token } => self.descend(token).await,
+                Phase::Replay => self.replay().await,
+            }
+        }
+    }
+
+    async fn fetch(&self, token: Option<String>) -> Result<Page<IncidentReport>, HuntressError> {
+        let query = IncidentReportsQuery {
+            limit: Some(self.source.page_size),
+            page_token: token,
+            sort_field: Some(SortField::UpdatedAt),
+            sort_direction: Some(SortDirection::Desc),
+            ..IncidentReportsQuery::default()
+        };
+        self.source.api.list_incident_reports(&query).await
+    }
+
+    /// Fetches one page of the descending walk; yields it if the walk stops
+    /// there, else remembers it and goes on.
+    async fn descend(&mut self, token: Option<String>) {
+        let page = match self.fetch(token.clone()).await {
+            Ok(page) => page,
+            Err(error) => return self.fail(error.into()),
+        };
+        let (first, last) = boundary_keys(&page);
+        let reaches_floor = page
+            .items
+            .iter()
+            .any(|r| r.changed_at().is_some_and(|at| at < self.floor));
+        let next = page.next_page_token.clone();
+        if reaches_floor || next.is_none() {
+            self.yield_page(page);
+            self.phase = if self.marks.is_empty() {
+                Phase::Done
+            } else {
+                Phase::Replay
+            };
+            return;
+        }
+        let next = next.expect("checked above");
+        if !self.seen_tokens.insert(next.clone()) {
+            // Nothing was yielded yet, so stopping here loses nothing.
+            return self.fail(HuntressError::RepeatedPageToken { token: next }.into());
+        }
+        self.marks.push(PageMark { token, first, last });
+        self.phase = Phase::Descend { token: Some(next) };
+    }
+
+    /// Fetches the newest page not yet yielded again and yields it, or
+    /// restarts the walk if the list shifted under it.
+    async fn replay(&mut self) {
+        let Some(mark) = self.marks.pop() else { return };
+        let page = match self.fetch(mark.token.clone()).await {
+            Ok(page) => page,
+            Err(error) => return self.fail(error.into()),
+        };
+        if boundary_keys(&page) != (mark.first, mark.last) {
+            return self.restart();
+        }
+        self.yield_page(page);
+        self.phase = if self.marks.is_empty() {
+            Phase::Done
+        } else {
+            Phase::Replay
+        };
+    }
+
+    fn restart(&mut self) {
+        if self.restarts >= HuntressIncidentSource::MAX_RESTARTS {
+            tracing::warn!(
+                restarts = self.restarts,
+                "Huntress incident list kept changing during the walk; resuming next cycle"
+            );
+            return self.fail(SourceError::Transient {
+                message: format!(
+                    "the Huntress incident list kept changing during the walk ({} restarts); the incidents yielded are complete up to the last cursor, the rest come next cycle",
+                    self.restarts
+                ),
+                source: None,
+            });
+        }
+        self.restarts += 1;
+        tracing::debug!(
+            restarts = self.restarts,
+            "Huntress incident list shifted during the walk; restarting"
+        );
+        // Everything before the last yielded incident is done; ties on its
+        // time are yielded again (the engine is idempotent).
+        if let Some(at) = self.last_yielded {
+            self.floor = self.floor.max(at);
+        }
+        self.marks.clear();
+        self.seen_tokens.clear();
+        self.phase = Phase::Descend { token: None };
+    }
+
+    /// Queues a page's rows at or after the floor, oldest first. Rows that
+    /// cannot be used (undecodable, or without any time) are skipped and
+    /// logged, unless they sit past the first row older than the floor.
+    fn yield_page(&mut self, page: Page<IncidentReport>) {
+        let mut rows = Vec::new();
+        for (position, row) in rows_in_order(page).into_iter().enumerate() {
+            match row {
+                PageRow::Undecodable(record) => self.source.skipped.record(record),
+                PageRow::Item(report) => match report.changed_at() {
+                    Some(at) if at < self.floor => break,
+                    Some(_) => rows.push(report),
+                    None => self.source.skipped.record(UndecodableRecord {
+                        resource: "incident_report",
+                        index: position,
+                        id: Some(report.id.to_string()),
+                        json_path: "updated_at".into(),
+                        message: "no updated_at, status_updated_at or sent_at: the report cannot be placed in the feed".into(),
+                        raw: report.raw,
+                    }),
+                },
+            }
+        }
+        for report in rows.into_iter().rev() {
+            let id = report.id;
+            // Rows kept have a change time, so normalizing cannot fail.
+            let Ok(incident) = normalize_incident(report, self.source.subdomain.as_deref()) else {
+                continue;
+            };
+            let at = incident.updated_at;
+            self.last_yielded = Some(self.last_yielded.map_or(at, |last| last.max(at)));
+            let cursor = CursorPosition {
+                updated_at: at,
+                id: Some(id),
+            }
+            .encode();
+            self.pending.push_back(Ok(FeedItem { incident, cursor }));
+        }
+    }
+
+    fn fail(&mut self, error: SourceError) {
+        self.pending.push_back(Err(error));
+        self.phase = Phase::Done;
+    }
+}
+
+/// The keys of a page's first and last placeable rows, in server order.
+fn boundary_keys(page: &Page<IncidentReport>) -> (Option<Key>, Option<Key>) {
+    let mut keys = page
+        .items
+        .iter()
+        .filter_map(|r| r.changed_at().map(|at| (at, r.id)));
+    let first = keys.next();
+    let last = keys.next_back().or(first);
+    (first, last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MockHuntressApi;
+    use crate::models::Organization;
+    use futures::TryStreamExt;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        "2025-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::minutes(minute)
+    }
+
+    fn report(id: u64, minute: i64) -> IncidentReport {
+        IncidentReport {
+            id: IncidentReportId(id),
+            updated_at: Some(at(minute)),
+            ..IncidentReport::default()
+        }
+    }
+
+    fn source(mock: MockHuntressApi) -> HuntressIncidentSource {
+        HuntressIncidentSource::new(Arc::new(mock), Some("acme".into()))
+    }
+
+    async fn collect(
+        source: &HuntressIncidentSource,
+        cursor: Option<&FeedCursor>,
+    ) -> Vec<Result<FeedItem, SourceError>> {
+        source.incidents_since(cursor, at(0)).collect().await
+    }
+
+    #[tokio::test]
+    async fn the_cursor_minus_the_overlap_is_the_floor() {
+        let mut mock = MockHuntressApi::new();
+        mock.expect_list_incident_reports()
+            .withf(|q| {
+                q.limit == Some(500)
+                    && q.page_token.is_none()
+                    && q.sort_field == Some(SortField::UpdatedAt)
+                    && q.sort_direction == Some(SortDirection::Desc)
+            })
+            .times(1)
+            .returning(|_| {
+                Ok(Page::new(vec![
+                    report(4, 100),
+                    report(3, 99),
+                    report(2, 98),
+                    report(1, 97),
+                ]))
+            });
+        let source = source(mock);
+        let cursor = CursorPosition {
+            updated_at: at(99),
+            id: Some(IncidentReportId(3)),
+        }
+        .encode();
+        let items: Vec<_> = collect(&source, Some(&cursor))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        // The floor is 99 min minus 60 s: the row at 98 is kept, 97 is not.
+        let ids: Vec<_> = items
+            .iter()
+            .map(|i| i.incident.external_id.as_str())
+            .collect();
+        assert_eq!(ids, ["2", "3", "4"]);
+        assert_eq!(items[2].cursor.0, "2025-01-01T01:40:00Z|4");
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_in_the_descent_fails_before_yielding_anything() {
+        let mut mock = MockHuntressApi::new();
+        mock.expect_list_incident_reports()
+            .times(2)
+            .returning(|_| Ok(Page::new(vec![report(9, 50)]).with_next_page_token("again")));
+        let results = collect(&source(mock), None).await;
+        assert_eq!(results.len(), 1);
+        assert!(
+            matches!(&results[0], Err(SourceError::Provider { message, .. }) if message.contains("again"))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_mid_walk_ends_the_stream_after_what_was_complete() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let counter = Arc::clone(&calls);
+        let mut mock = MockHuntressApi::new();
+        mock.expect_list_incident_reports().returning(move |q| {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            match (n, q.page_token.as_deref()) {
+                (0, None) => Ok(Page::new(vec![report(3, 30)]).with_next_page_token("p2")),
+                (_, Some("p2")) => Ok(Page::new(vec![report(2, 20)])),
+                // Fetching the first page again fails.
+                _ => Err(HuntressError::Server {
+                    status: 503,
+                    path: "/v1/incident_reports".into(),
+                    attempts: 4,
+                    body: String::new(),
+                }),
+            }
+        });
+        let results = collect(&source(mock), None).await;
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0].as_ref().unwrap().incident.external_id, "2");
+        assert!(results[1].as_ref().unwrap_err().is_transient());
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_list_that_never_settles_ends_with_a_transient_error() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let counter = Arc::clone(&calls);
+        let mut mock = MockHuntressApi::new();
+        mock.expect_list_incident_reports().returning(move |q| {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            match q.page_token.as_deref() {
+                // The first page looks different on every fetch.
+                None => {
+                    Ok(Page::new(vec![report(100 + u64::from(n), 90)]).with_next_page_token("p2"))
+                }
+                _ => Ok(Page::new(vec![report(2, 20), report(1, -5)])),
+            }
+        });
+        let results = collect(&source(mock), None).await;
+        let (ok, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].as_ref().unwrap_err().is_transient());
+        // Incident 2 yielded by the first walk; later walks start at its time.
+        assert!(
+            ok.iter()
+                .all(|item| item.as_ref().unwrap().incident.external_id == "2")
+        );
+        // (1 walk + 3 restarts) x (descend 2 + replay 1).
+        assert_eq!(calls.load(Ordering::SeqCst), 12);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_cursor_is_refused_without_a_request() {
+        let mock = MockHuntressApi::new();
+        let cursor = FeedCursor("last tuesday".into());
+        let results = collect(&source(mock), Some(&cursor)).await;
+        assert_eq!(results.len(), 1);
+        assert!(
+            matches!(&results[0], Err(SourceError::Provider { message, .. }) if message.contains("last tuesday"))
+        );
+    }
+
+    #[tokio::test]
+    async fn reports_without_any_time_are_skipped_and_kept() {
+        let mut mock = MockHuntressApi::new();
+        mock.expect_list_incident_reports().times(1).returning(|_| {
+            let timeless = IncidentReport {
+                id: IncidentReportId(7),
+                ..IncidentReport::default()
+            };
+            Ok(Page::new(vec![report(8, 10), timeless, report(6, 5)]))
+        });
+        let source = source(mock);
+        let items: Vec<_> = source
+            .incidents_since(None, at(0))
+            .try_collect()
+            .await
+            .unwrap();
+        let ids: Vec<_> = items
+            .iter()
+            .map(|i| i.incident.external_id.as_str())
+            .collect();
+        assert_eq!(ids, ["6", "8"]);
+        assert_eq!(source.skipped().total(), 1);
+        assert_eq!(source.skipped().recent()[0].id.as_deref(), Some("7"));
+    }
+
+    #[tokio::test]
+    async fn scope_looks_up_one_organization() {
+        let mut mock = MockHuntressApi::new();
+        mock.expect_get_organization()
+            .withf(|id| *id == OrganizationId(5))
+            .returning(|id| {
+                Ok(Some(Organization {
+                    id,
+                    name: Some("Acme".into()),
+                    ..Organization::default()
+                }))
+            });
+        mock.expect_requests_made().return_const(1u64);
+        let source = source(mock);
+        assert_eq!(source.scope("5").await.unwrap().unwrap().name, "Acme");
+        assert_eq!(source.scope("x").await.unwrap(), None);
+        assert_eq!(source.requests_made(), 1);
+    }
+}

@@ -1,0 +1,212 @@
+//! The Huntress provider: a `psa_registry::Provider` whose connection test is
+//! `GET /v1/account`, and the sources it opens.
+//!
+//! ```no_run
+//! use huntress::provider::HuntressProvider;
+//! use psa_registry::{Provider, ProviderSecrets};
+//! use secrecy::SecretString;
+//!
+//! # async fn demo() -> Result<(), psa_registry::ProviderError> {
+//! let provider = HuntressProvider::new();
+//! let secrets = ProviderSecrets::new()
+//!     .with("api_key", SecretString::from("key"))
+//!     .with("api_secret", SecretString::from("secret"));
+//! let info = provider.test_connection(&serde_json::json!({}), &secrets).await?;
+//! println!("connected to {:?}", info.account_name);
+//! // Later, with what the test learned stored under "account":
+//! let settings = serde_json::json!({"account": info.details});
+//! let connection = provider.open(&settings, &secrets)?;
+//! assert!(connection.incidents.is_some());
+//! # Ok(())
+//! # }
+//! ```
+
+mod agent_details;
+mod feed_cursor;
+mod incidents;
+mod normalize;
+mod scopes;
+mod settings;
+mod skipped;
+mod source_error;
+
+pub use feed_cursor::{CursorPosition, InvalidCursor};
+pub use incidents::HuntressIncidentSource;
+pub use normalize::{
+    MissingChangeTime, hostname_from_subject, incident_status, normalize_incident,
+    normalize_organization, portal_url, provider_id,
+};
+pub use scopes::HuntressScopeSource;
+pub use settings::HuntressSettings;
+pub use skipped::SkippedRecords;
+
+use crate::{HuntressApi, HuntressClient, HuntressError, RateLimit, RetryPolicy};
+use async_trait::async_trait;
+use psa_ingest::sources::SourceError;
+use psa_registry::{
+    Connection, ConnectionInfo, Provider, ProviderDescriptor, ProviderError, ProviderSecrets,
+    SettingsError,
+};
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The secret holding the API key.
+pub const SECRET_API_KEY: &str = "api_key";
+/// The secret holding the API secret.
+pub const SECRET_API_SECRET: &str = "api_secret";
+
+/// The Huntress provider (descriptor `psa_registry::builtin::huntress()`).
+///
+/// Each `connect` builds its own client; the client-side limit, retry policy
+/// and timeout of those clients are set here (tests use tiny ones).
+#[derive(Debug, Clone)]
+pub struct HuntressProvider {
+    descriptor: ProviderDescriptor,
+    rate_limit: RateLimit,
+    retry: RetryPolicy,
+    timeout: Duration,
+    skipped: SkippedRecords,
+}
+
+impl Default for HuntressProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HuntressProvider {
+    /// The provider with Huntress's limit (60/min), the default retry policy
+    /// and a 30 s timeout.
+    pub fn new() -> Self {
+        Self {
+            descriptor: psa_registry::builtin::huntress(),
+            rate_limit: RateLimit::HUNTRESS,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+            skipped: SkippedRecords::new(),
+        }
+    }
+
+    /// The log where every source this provider opens keeps the records it
+    /// skipped (undecodable organizations and incident reports).
+    pub fn skipped(&self) -> &SkippedRecords {
+        &self.skipped
+    }
+
+    /// The client-side rate limit of the clients it builds.
+    pub fn with_rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// The retry policy of the clients it builds.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The per-attempt timeout of the clients it builds.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// A client for these settings and secrets, without any request.
+    pub fn client(
+        &self,
+        settings: &HuntressSettings,
+        secrets: &ProviderSecrets,
+    ) -> Result<HuntressClient, ProviderError> {
+        let api_key = required_secret(secrets, SECRET_API_KEY)?;
+        let api_secret = required_secret(secrets, SECRET_API_SECRET)?;
+        HuntressClient::builder()
+            .credentials(api_key, api_secret)
+            .base_url(&settings.api_base_url)
+            .rate_limit(self.rate_limit)
+            .retry(self.retry.clone())
+            .timeout(self.timeout)
+            .build()
+            .map_err(|error| match error {
+                HuntressError::Config { field, message } => {
+                    SettingsError::new(vec![psa_registry::FieldError::new(field, message)]).into()
+                }
+                other => ProviderError::Source(other.into()),
+            })
+    }
+}
+
+/// A secret that is present and not blank (a blank one counts as missing).
+fn required_secret(
+    secrets: &ProviderSecrets,
+    name: &str,
+) -> Result<secrecy::SecretString, ProviderError> {
+    let secret = secrets.require(name)?;
+    if secret.expose_secret().trim().is_empty() {
+        return Err(ProviderError::MissingSecret {
+            name: name.to_owned(),
+        });
+    }
+    Ok(secret.clone())
+}
+
+#[async_trait]
+impl Provider for HuntressProvider {
+    fn descriptor(&self) -> &ProviderDescriptor {
+        &self.descriptor
+    }
+
+    fn secret_names(&self) -> &'static [&'static str] {
+        &[SECRET_API_KEY, SECRET_API_SECRET]
+    }
+
+    fn validate_settings(&self, settings: &serde_json::Value) -> Result<(), SettingsError> {
+        HuntressSettings::from_json(settings).map(|_| ())
+    }
+
+    /// Validates the settings and calls `GET /v1/account`: the account name,
+    /// and details `{"subdomain": <string or null>, "account_id": <number>}`.
+    async fn test_connection(
+        &self,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+    ) -> Result<ConnectionInfo, ProviderError> {
+        let settings = HuntressSettings::from_json(settings)?;
+        let client = self.client(&settings, secrets)?;
+        let account = client.account().await.map_err(SourceError::from)?;
+        let subdomain = account.subdomain.filter(|s| !s.trim().is_empty());
+        let mut details = serde_json::Map::new();
+        details.insert(
+            "subdomain".into(),
+            subdomain.map_or(serde_json::Value::Null, Into::into),
+        );
+        details.insert("account_id".into(), account.id.0.into());
+        Ok(ConnectionInfo {
+            account_name: account.name,
+            details,
+        })
+    }
+
+    /// Builds the scope and incident sources over one client, without a
+    /// request. Portal links use `account.subdomain` from the settings;
+    /// `agent_details: true` makes the feed fill host details.
+    fn open(
+        &self,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+    ) -> Result<Connection, ProviderError> {
+        let settings = HuntressSettings::from_json(settings)?;
+        let api: Arc<dyn HuntressApi> = Arc::new(self.client(&settings, secrets)?);
+        Ok(Connection {
+            scopes: Some(Box::new(
+                HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(self.skipped.clone()),
+            )),
+            devices: None,
+            incidents: Some(Box::new(
+                HuntressIncidentSource::new(api, settings.account_subdomain)
+                    .with_agent_details(settings.agent_details)
+                    .with_skipped_log(self.skipped.clone()),
+            )),
+        })
+    }
+}

@@ -1,0 +1,72 @@
+//! Turning driver errors into the ports' [`StoreError`].
+
+use psa_ingest::ports::StoreError;
+
+/// Classifies a driver error: a uniqueness rule becomes
+/// [`StoreError::Conflict`], a missing referenced row (foreign key)
+/// [`StoreError::InvalidInput`], anything else [`StoreError::Backend`].
+/// `context` says what the store was doing; bound values never appear.
+pub(crate) fn db_error(context: &'static str, err: sqlx::Error) -> StoreError {
+    if let Some(db) = err.as_database_error() {
+        let constraint = db.constraint().unwrap_or("unnamed constraint").to_owned();
+        if db.is_unique_violation() {
+            return StoreError::Conflict {
+                message: format!("{context}: duplicate key ({constraint})"),
+            };
+        }
+        if db.is_foreign_key_violation() {
+            return StoreError::InvalidInput {
+                message: format!(
+                    "{context}: refers to a row that does not exist for this tenant ({constraint})"
+                ),
+            };
+        }
+    }
+    StoreError::Backend {
+        message: format!("{context}: {err}"),
+        source: Some(Box::new(err)),
+    }
+}
+
+/// `.ctx("what")` on driver results: [`db_error`] with context.
+pub(crate) trait DbResultExt<T> {
+    /// Maps the error with [`db_error`].
+    fn ctx(self, context: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> DbResultExt<T> for Result<T, sqlx::Error> {
+    fn ctx(self, context: &'static str) -> Result<T, StoreError> {
+        self.map_err(|err| db_error(context, err))
+    }
+}
+
+/// A stored value the store cannot read back (a corrupt or hand-edited row).
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend {
+        message: format!("unreadable stored value: {what}"),
+        source: None,
+    }
+}
+
+/// The row was not there for this tenant.
+pub(crate) fn not_found(entity: &'static str, id: impl std::fmt::Display) -> StoreError {
+    StoreError::NotFound {
+        entity,
+        id: id.to_string(),
+    }
+}
+
+/// The caller passed something the store cannot accept.
+pub(crate) fn invalid(message: impl Into<String>) -> StoreError {
+    StoreError::InvalidInput {
+        message: message.into(),
+    }
+}
+
+/// A column could not be decoded into the expected Rust type.
+pub(crate) fn decode_error(column: &str, err: sqlx::Error) -> StoreError {
+    StoreError::Backend {
+        message: format!("reading column {column}: {err}"),
+        source: Some(Box::new(err)),
+    }
+}

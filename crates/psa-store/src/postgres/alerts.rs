@@ -1,0 +1,196 @@
+//! `rmm_alerts` and alert tickets on PostgreSQL.
+
+use super::tickets::insert_ticket;
+use crate::errors::{DbResultExt as _, not_found};
+use crate::rows;
+use chrono::Utc;
+use psa_ingest::ports::{
+    AlertTicket, AlertUpsert, AlertUpserted, NewComment, NewTicket, StoreError, StoreResult,
+};
+use psa_ingest::{AlertId, AssetId, IntegrationId, TenantId, TicketId};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// How often a lost race on the ticket's source reference is retried; the
+/// retry then finds the winner's ticket.
+const RACE_ATTEMPTS: usize = 3;
+
+pub(crate) async fn upsert(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    alert: AlertUpsert,
+) -> StoreResult<AlertUpserted> {
+    let mut tx = pool.begin().await.ctx("begin alert upsert")?;
+    let previous = sqlx::query(
+        "SELECT * FROM rmm_alerts WHERE tenant = $1 AND integration_id = $2 AND external_alert_id = $3 FOR UPDATE",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .bind(&alert.external_alert_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .ctx("read alert")?;
+    let previous = previous.as_ref().map(rows::alert).transpose()?;
+    let row = sqlx::query(
+        "INSERT INTO rmm_alerts (tenant, alert_id, integration_id, external_alert_id, severity, status, message, \
+           device_name, external_device_id, triggered_at, metadata, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+         ON CONFLICT (tenant, integration_id, external_alert_id) DO UPDATE SET \
+           severity = EXCLUDED.severity, status = EXCLUDED.status, message = EXCLUDED.message, \
+           device_name = EXCLUDED.device_name, external_device_id = EXCLUDED.external_device_id, \
+           triggered_at = EXCLUDED.triggered_at, metadata = EXCLUDED.metadata, processing_error = NULL, \
+           updated_at = EXCLUDED.updated_at \
+         RETURNING *",
+    )
+    .bind(tenant.0)
+    .bind(AlertId::new().0)
+    .bind(integration.0)
+    .bind(&alert.external_alert_id)
+    .bind(&alert.severity)
+    .bind(&alert.status)
+    .bind(&alert.message)
+    .bind(&alert.device_name)
+    .bind(&alert.external_device_id)
+    .bind(alert.triggered_at)
+    .bind(&alert.metadata)
+    .bind(Utc::now())
+    .fetch_one(&mut *tx)
+    .await
+    .ctx("upsert alert")?;
+    let stored = rows::alert(&row)?;
+    tx.commit().await.ctx("commit alert upsert")?;
+    Ok(AlertUpserted {
+        alert: stored,
+        previous,
+    })
+}
+
+pub(crate) async fn get(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    external_alert_id: &str,
+) -> StoreResult<Option<psa_ingest::ports::Alert>> {
+    let row = sqlx::query("SELECT * FROM rmm_alerts WHERE tenant = $1 AND integration_id = $2 AND external_alert_id = $3")
+        .bind(tenant.0)
+        .bind(integration.0)
+        .bind(external_alert_id)
+        .fetch_optional(pool)
+        .await
+        .ctx("get alert")?;
+    row.as_ref().map(rows::alert).transpose()
+}
+
+pub(crate) async fn create_ticket(
+    pool: &PgPool,
+    tenant: TenantId,
+    alert: AlertId,
+    ticket: NewTicket,
+    comments: &[NewComment],
+) -> StoreResult<AlertTicket> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = pool.begin().await.ctx("begin alert ticket")?;
+        // The alert's row lock queues writers for the same alert: the second
+        // one sees the first one's ticket.
+        let current: Option<Option<Uuid>> = sqlx::query_scalar(
+            "SELECT ticket_id FROM rmm_alerts WHERE tenant = $1 AND alert_id = $2 FOR UPDATE",
+        )
+        .bind(tenant.0)
+        .bind(alert.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .ctx("read alert")?;
+        let existing = match current {
+            None => return Err(not_found("alert", alert)),
+            Some(Some(ticket_id)) => Some(ticket_id),
+            // Another alert (or a direct create) may already own the reference.
+            Some(None) => match (&ticket.source, &ticket.source_reference) {
+                (Some(source), Some(reference)) => sqlx::query_scalar(
+                    "SELECT ticket_id FROM tickets WHERE tenant = $1 AND source = $2 AND source_reference = $3",
+                )
+                .bind(tenant.0)
+                .bind(source)
+                .bind(reference)
+                .fetch_optional(&mut *tx)
+                .await
+                .ctx("find ticket by source reference")?,
+                _ => None,
+            },
+        };
+        let (ticket_id, created) = match existing {
+            Some(id) => (id, false),
+            None => match insert_ticket(&mut tx, tenant, &ticket, comments).await {
+                Ok(made) => (made.id.0, true),
+                // A racing writer committed the same source reference first:
+                // roll back (the number is given back) and take theirs.
+                Err(StoreError::Conflict { .. }) if attempt < RACE_ATTEMPTS => {
+                    tx.rollback().await.ctx("roll back alert ticket")?;
+                    continue;
+                }
+                Err(err) => return Err(err),
+            },
+        };
+        sqlx::query("UPDATE rmm_alerts SET ticket_id = $3, updated_at = $4 WHERE tenant = $1 AND alert_id = $2")
+            .bind(tenant.0)
+            .bind(alert.0)
+            .bind(ticket_id)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .ctx("link alert ticket")?;
+        tx.commit().await.ctx("commit alert ticket")?;
+        return Ok(AlertTicket {
+            ticket_id: TicketId(ticket_id),
+            created,
+        });
+    }
+}
+
+pub(crate) async fn set_error(
+    pool: &PgPool,
+    tenant: TenantId,
+    alert: AlertId,
+    error: Option<String>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE rmm_alerts SET processing_error = $3, updated_at = $4 WHERE tenant = $1 AND alert_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(alert.0)
+    .bind(error)
+    .bind(Utc::now())
+    .execute(pool)
+    .await
+    .ctx("set alert error")?;
+    if done.rows_affected() == 0 {
+        Err(not_found("alert", alert))
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) async fn set_asset(
+    pool: &PgPool,
+    tenant: TenantId,
+    alert: AlertId,
+    asset: AssetId,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE rmm_alerts SET asset_id = $3, updated_at = $4 WHERE tenant = $1 AND alert_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(alert.0)
+    .bind(asset.0)
+    .bind(Utc::now())
+    .execute(pool)
+    .await
+    .ctx("set alert asset")?;
+    if done.rows_affected() == 0 {
+        Err(not_found("alert", alert))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! `rmm_integrations` on PostgreSQL.
+
+use crate::errors::{DbResultExt as _, not_found};
+use crate::rows;
+use chrono::{DateTime, Utc};
+use psa_ingest::ports::{Integration, NewIntegration, StoreError, StoreResult, SyncStateUpdate};
+use psa_ingest::{IntegrationId, TenantId};
+use sqlx::PgPool;
+
+pub(crate) async fn create(
+    pool: &PgPool,
+    tenant: TenantId,
+    new: NewIntegration,
+) -> StoreResult<Integration> {
+    let now = Utc::now();
+    let row = sqlx::query(
+        "INSERT INTO rmm_integrations \
+           (tenant, integration_id, provider, instance_url, settings, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
+    )
+    .bind(tenant.0)
+    .bind(IntegrationId::new().0)
+    .bind(new.provider.as_str())
+    .bind(new.instance_url)
+    .bind(new.settings)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .ctx("create integration")?;
+    rows::integration(&row)
+}
+
+pub(crate) async fn get(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: IntegrationId,
+) -> StoreResult<Option<Integration>> {
+    let row =
+        sqlx::query("SELECT * FROM rmm_integrations WHERE tenant = $1 AND integration_id = $2")
+            .bind(tenant.0)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await
+            .ctx("get integration")?;
+    row.as_ref().map(rows::integration).transpose()
+}
+
+pub(crate) async fn list(pool: &PgPool, tenant: TenantId) -> StoreResult<Vec<Integration>> {
+    let rows = sqlx::query(
+        "SELECT * FROM rmm_integrations WHERE tenant = $1 ORDER BY created_at, integration_id",
+    )
+    .bind(tenant.0)
+    .fetch_all(pool)
+    .await
+    .ctx("list integrations")?;
+    rows::all(&rows, rows::integration)
+}
+
+pub(crate) async fn update_settings(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: IntegrationId,
+    expected_version: i64,
+    settings: serde_json::Value,
+) -> StoreResult<i64> {
+    // Compare-and-set in one statement: the row lock makes a racing writer
+    // re-check the version after the winner commits, so it finds it moved.
+    let version: Option<i64> = sqlx::query_scalar(
+        "UPDATE rmm_integrations \
+         SET settings = $4, settings_version = settings_version + 1, updated_at = $5 \
+         WHERE tenant = $1 AND integration_id = $2 AND settings_version = $3 \
+         RETURNING settings_version",
+    )
+    .bind(tenant.0)
+    .bind(id.0)
+    .bind(expected_version)
+    .bind(settings)
+    .bind(Utc::now())
+    .fetch_optional(pool)
+    .await
+    .ctx("update integration settings")?;
+    match version {
+        Some(version) => Ok(version),
+        None => Err(match get(pool, tenant, id).await? {
+            Some(current) => StoreError::Conflict {
+                message: format!(
+                    "integration {id} settings are at version {}, not the expected {expected_version}",
+                    current.settings_version
+                ),
+            },
+            None => not_found("integration", id),
+        }),
+    }
+}
+
+pub(crate) async fn set_connection(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: IntegrationId,
+    is_active: bool,
+    connected_at: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE rmm_integrations SET is_active = $3, connected_at = $4, updated_at = $5 \
+         WHERE tenant = $1 AND integration_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(id.0)
+    .bind(is_active)
+    .bind(connected_at)
+    .bind(Utc::now())
+    .execute(pool)
+    .await
+    .ctx("set integration connection")?;
+    if done.rows_affected() == 0 {
+        Err(not_found("integration", id))
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) async fn update_sync_state(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: IntegrationId,
+    update: SyncStateUpdate,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE rmm_integrations SET sync_status = $3, sync_error = $4, \
+           last_sync_at = COALESCE($5, last_sync_at), \
+           last_full_sync_at = COALESCE($6, last_full_sync_at), \
+           last_incremental_sync_at = COALESCE($7, last_incremental_sync_at), \
+           updated_at = $8 \
+         WHERE tenant = $1 AND integration_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(id.0)
+    .bind(update.status.as_str())
+    .bind(update.sync_error)
+    .bind(update.last_sync_at)
+    .bind(update.last_full_sync_at)
+    .bind(update.last_incremental_sync_at)
+    .bind(Utc::now())
+    .execute(pool)
+    .await
+    .ctx("update integration sync state")?;
+    if done.rows_affected() == 0 {
+        Err(not_found("integration", id))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,169 @@
+//! `rmm_organization_mappings` on PostgreSQL.
+
+use crate::errors::{DbResultExt as _, invalid, not_found};
+use crate::rows;
+use crate::scope_rules;
+use chrono::Utc;
+use psa_ingest::contracts::NormalizedScope;
+use psa_ingest::ports::{ScopeLinkBy, ScopeMapping, ScopeUpsertOutcome, StoreResult};
+use psa_ingest::{ClientId, IntegrationId, TenantId};
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+pub(crate) async fn upsert(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    scopes: &[NormalizedScope],
+) -> StoreResult<ScopeUpsertOutcome> {
+    let scopes = scope_rules::dedupe(scopes);
+    if scopes.is_empty() {
+        return Ok(ScopeUpsertOutcome::default());
+    }
+    let ids: Vec<&str> = scopes.iter().map(|s| s.external_id.as_str()).collect();
+    let names: Vec<&str> = scopes.iter().map(|s| s.name.as_str()).collect();
+    let facts: Vec<serde_json::Value> = scopes.iter().map(|s| scope_rules::facts(s)).collect();
+
+    let mut tx = pool.begin().await.ctx("begin scope upsert")?;
+    // Locked so the reported renames are exactly what this upsert changed.
+    let before: Vec<(String, String)> = sqlx::query_as(
+        "SELECT external_organization_id, name FROM rmm_organization_mappings \
+         WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = ANY($3) FOR UPDATE",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await
+    .ctx("read scopes")?;
+    sqlx::query(
+        "INSERT INTO rmm_organization_mappings \
+           (tenant, integration_id, external_organization_id, name, metadata, created_at, updated_at) \
+         SELECT $1, $2, u.external_id, u.name, u.facts, $6, $6 \
+         FROM UNNEST($3::text[], $4::text[], $5::jsonb[]) AS u(external_id, name, facts) \
+         ON CONFLICT (tenant, integration_id, external_organization_id) DO UPDATE \
+         SET name = EXCLUDED.name, \
+             metadata = rmm_organization_mappings.metadata || EXCLUDED.metadata, \
+             updated_at = EXCLUDED.updated_at",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .bind(&ids)
+    .bind(&names)
+    .bind(&facts)
+    .bind(Utc::now())
+    .execute(&mut *tx)
+    .await
+    .ctx("upsert scopes")?;
+    tx.commit().await.ctx("commit scope upsert")?;
+    Ok(scope_rules::outcome(
+        &scopes,
+        &before.into_iter().collect::<HashMap<_, _>>(),
+    ))
+}
+
+pub(crate) async fn list(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+) -> StoreResult<Vec<ScopeMapping>> {
+    let rows = sqlx::query(
+        "SELECT * FROM rmm_organization_mappings WHERE tenant = $1 AND integration_id = $2 \
+         ORDER BY lower(name), name, external_organization_id",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .fetch_all(pool)
+    .await
+    .ctx("list scopes")?;
+    rows::all(&rows, rows::scope_mapping)
+}
+
+pub(crate) async fn get(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    external_id: &str,
+) -> StoreResult<Option<ScopeMapping>> {
+    let row = sqlx::query(
+        "SELECT * FROM rmm_organization_mappings \
+         WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = $3",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .bind(external_id)
+    .fetch_optional(pool)
+    .await
+    .ctx("get scope")?;
+    row.as_ref().map(rows::scope_mapping).transpose()
+}
+
+pub(crate) async fn link(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    external_id: &str,
+    client: Option<ClientId>,
+    by: ScopeLinkBy,
+) -> StoreResult<bool> {
+    let query = match (by, client) {
+        (ScopeLinkBy::User, _) => sqlx::query(
+            "UPDATE rmm_organization_mappings \
+             SET client_id = $4, metadata = metadata - 'auto_matched', updated_at = $5 \
+             WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = $3 \
+               AND (client_id IS DISTINCT FROM $4 OR metadata ? 'auto_matched')",
+        ),
+        (ScopeLinkBy::AutoMatch, Some(_)) => sqlx::query(
+            "UPDATE rmm_organization_mappings \
+             SET client_id = $4, metadata = metadata || '{\"auto_matched\": true}', updated_at = $5 \
+             WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = $3 \
+               AND client_id IS NULL",
+        ),
+        (ScopeLinkBy::AutoMatch, None) => return Err(invalid("an auto-match must name a client")),
+    };
+    let done = query
+        .bind(tenant.0)
+        .bind(integration.0)
+        .bind(external_id)
+        .bind(client.map(|c| c.0))
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .ctx("link scope")?;
+    if done.rows_affected() > 0 {
+        return Ok(true);
+    }
+    match get(pool, tenant, integration, external_id).await? {
+        Some(_) => Ok(false),
+        None => Err(not_found("scope", external_id)),
+    }
+}
+
+pub(crate) async fn set_flags(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    external_id: &str,
+    auto_sync_assets: bool,
+    auto_create_tickets: bool,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE rmm_organization_mappings \
+         SET auto_sync_assets = $4, auto_create_tickets = $5, updated_at = $6 \
+         WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = $3",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .bind(external_id)
+    .bind(auto_sync_assets)
+    .bind(auto_create_tickets)
+    .bind(Utc::now())
+    .execute(pool)
+    .await
+    .ctx("set scope flags")?;
+    if done.rows_affected() == 0 {
+        Err(not_found("scope", external_id))
+    } else {
+        Ok(())
+    }
+}

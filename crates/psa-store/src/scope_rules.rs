@@ -1,0 +1,44 @@
+//! Backend-neutral scope logic: duplicate removal and what an upsert changed.
+
+use psa_ingest::contracts::NormalizedScope;
+use psa_ingest::ports::ScopeUpsertOutcome;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+
+/// The scopes without repeated external ids; the last one listed wins.
+pub(crate) fn dedupe(scopes: &[NormalizedScope]) -> Vec<&NormalizedScope> {
+    let mut seen = HashSet::new();
+    let mut kept: Vec<_> = scopes
+        .iter()
+        .rev()
+        .filter(|s| seen.insert(s.external_id.as_str()))
+        .collect();
+    kept.reverse();
+    kept
+}
+
+/// Facts about the scope kept in the mapping's metadata, merged into it on
+/// every upsert (other keys, such as `auto_matched`, are left alone).
+pub(crate) fn facts(scope: &NormalizedScope) -> Value {
+    json!({ "scope_kind": scope.kind.as_str(), "parent_external_id": scope.parent })
+}
+
+/// Compares the input with the names stored before the upsert.
+pub(crate) fn outcome(
+    scopes: &[&NormalizedScope],
+    before: &HashMap<String, String>,
+) -> ScopeUpsertOutcome {
+    let mut outcome = ScopeUpsertOutcome::default();
+    for scope in scopes {
+        match before.get(&scope.external_id) {
+            None => outcome.created.push(scope.external_id.clone()),
+            Some(old) if *old != scope.name => {
+                outcome
+                    .renamed
+                    .push((scope.external_id.clone(), old.clone(), scope.name.clone()));
+            }
+            Some(_) => {}
+        }
+    }
+    outcome
+}

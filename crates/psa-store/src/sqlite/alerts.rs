@@ -1,0 +1,196 @@
+//! `rmm_alerts` and alert tickets on SQLite.
+
+use super::tickets::insert_ticket;
+use super::{begin_write, id, json, opt_ts, ts};
+use crate::errors::{DbResultExt as _, corrupt, not_found};
+use crate::rows;
+use chrono::Utc;
+use psa_ingest::ports::{
+    Alert, AlertTicket, AlertUpsert, AlertUpserted, NewComment, NewTicket, StoreError, StoreResult,
+};
+use psa_ingest::{AlertId, AssetId, IntegrationId, TenantId, TicketId};
+use sqlx::SqlitePool;
+
+/// How often a lost race on the ticket's source reference is retried.
+const RACE_ATTEMPTS: usize = 3;
+
+pub(crate) async fn upsert(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    alert: AlertUpsert,
+) -> StoreResult<AlertUpserted> {
+    let mut tx = begin_write(pool).await?;
+    let previous = sqlx::query(
+        "SELECT * FROM rmm_alerts WHERE tenant = ?1 AND integration_id = ?2 AND external_alert_id = ?3",
+    )
+    .bind(id(tenant))
+    .bind(id(integration))
+    .bind(&alert.external_alert_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .ctx("read alert")?;
+    let previous = previous.as_ref().map(rows::alert).transpose()?;
+    let row = sqlx::query(
+        "INSERT INTO rmm_alerts (tenant, alert_id, integration_id, external_alert_id, severity, status, message, \
+           device_name, external_device_id, triggered_at, metadata, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) \
+         ON CONFLICT (tenant, integration_id, external_alert_id) DO UPDATE SET \
+           severity = excluded.severity, status = excluded.status, message = excluded.message, \
+           device_name = excluded.device_name, external_device_id = excluded.external_device_id, \
+           triggered_at = excluded.triggered_at, metadata = excluded.metadata, processing_error = NULL, \
+           updated_at = excluded.updated_at \
+         RETURNING *",
+    )
+    .bind(id(tenant))
+    .bind(id(AlertId::new()))
+    .bind(id(integration))
+    .bind(&alert.external_alert_id)
+    .bind(&alert.severity)
+    .bind(&alert.status)
+    .bind(&alert.message)
+    .bind(&alert.device_name)
+    .bind(&alert.external_device_id)
+    .bind(opt_ts(alert.triggered_at))
+    .bind(json(&alert.metadata))
+    .bind(ts(Utc::now()))
+    .fetch_one(&mut *tx)
+    .await
+    .ctx("upsert alert")?;
+    let stored = rows::alert(&row)?;
+    tx.commit().await.ctx("commit alert upsert")?;
+    Ok(AlertUpserted {
+        alert: stored,
+        previous,
+    })
+}
+
+pub(crate) async fn get(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    external_alert_id: &str,
+) -> StoreResult<Option<Alert>> {
+    let row = sqlx::query("SELECT * FROM rmm_alerts WHERE tenant = ?1 AND integration_id = ?2 AND external_alert_id = ?3")
+        .bind(id(tenant))
+        .bind(id(integration))
+        .bind(external_alert_id)
+        .fetch_optional(pool)
+        .await
+        .ctx("get alert")?;
+    row.as_ref().map(rows::alert).transpose()
+}
+
+fn ticket_id(text: &str) -> StoreResult<TicketId> {
+    uuid::Uuid::parse_str(text)
+        .map(TicketId)
+        .map_err(|_| corrupt(format!("ticket id {text:?}")))
+}
+
+pub(crate) async fn create_ticket(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    alert: AlertId,
+    ticket: NewTicket,
+    comments: &[NewComment],
+) -> StoreResult<AlertTicket> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // BEGIN IMMEDIATE: writers of this database queue here, so the
+        // second writer for an alert sees the first one's ticket.
+        let mut tx = begin_write(pool).await?;
+        let current: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT ticket_id FROM rmm_alerts WHERE tenant = ?1 AND alert_id = ?2",
+        )
+        .bind(id(tenant))
+        .bind(id(alert))
+        .fetch_optional(&mut *tx)
+        .await
+        .ctx("read alert")?;
+        let existing = match current {
+            None => return Err(not_found("alert", alert)),
+            Some(Some(ticket_id)) => Some(ticket_id),
+            // Another alert (or a direct create) may already own the reference.
+            Some(None) => match (&ticket.source, &ticket.source_reference) {
+                (Some(source), Some(reference)) => sqlx::query_scalar(
+                    "SELECT ticket_id FROM tickets WHERE tenant = ?1 AND source = ?2 AND source_reference = ?3",
+                )
+                .bind(id(tenant))
+                .bind(source)
+                .bind(reference)
+                .fetch_optional(&mut *tx)
+                .await
+                .ctx("find ticket by source reference")?,
+                _ => None,
+            },
+        };
+        let (ticket_id, created) = match existing {
+            Some(existing) => (ticket_id(&existing)?, false),
+            None => match insert_ticket(&mut tx, tenant, &ticket, comments).await {
+                Ok(made) => (made.id, true),
+                Err(StoreError::Conflict { .. }) if attempt < RACE_ATTEMPTS => {
+                    tx.rollback().await.ctx("roll back alert ticket")?;
+                    continue;
+                }
+                Err(err) => return Err(err),
+            },
+        };
+        sqlx::query("UPDATE rmm_alerts SET ticket_id = ?3, updated_at = ?4 WHERE tenant = ?1 AND alert_id = ?2")
+            .bind(id(tenant))
+            .bind(id(alert))
+            .bind(id(ticket_id))
+            .bind(ts(Utc::now()))
+            .execute(&mut *tx)
+            .await
+            .ctx("link alert ticket")?;
+        tx.commit().await.ctx("commit alert ticket")?;
+        return Ok(AlertTicket { ticket_id, created });
+    }
+}
+
+pub(crate) async fn set_error(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    alert: AlertId,
+    error: Option<String>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE rmm_alerts SET processing_error = ?3, updated_at = ?4 WHERE tenant = ?1 AND alert_id = ?2",
+    )
+    .bind(id(tenant))
+    .bind(id(alert))
+    .bind(error)
+    .bind(ts(Utc::now()))
+    .execute(pool)
+    .await
+    .ctx("set alert error")?;
+    if done.rows_affected() == 0 {
+        Err(not_found("alert", alert))
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) async fn set_asset(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    alert: AlertId,
+    asset: AssetId,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE rmm_alerts SET asset_id = ?3, updated_at = ?4 WHERE tenant = ?1 AND alert_id = ?2",
+    )
+    .bind(id(tenant))
+    .bind(id(alert))
+    .bind(id(asset))
+    .bind(ts(Utc::now()))
+    .execute(pool)
+    .await
+    .ctx("set alert asset")?;
+    if done.rows_affected() == 0 {
+        Err(not_found("alert", alert))
+    } else {
+        Ok(())
+    }
+}

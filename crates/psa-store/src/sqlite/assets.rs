@@ -1,0 +1,585 @@
+//! Assets, extension rows and device mappings on SQLite.
+//!
+//! Row writes are multi-row `VALUES` statements (chunked under the bind
+//! limit); id lists are one JSON array bind read with `json_each`.
+
+use super::{begin_write, bulk, id, json, json_list, opt_ts, ts};
+use crate::asset_rules::{
+    self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED,
+    check_provider,
+};
+use crate::errors::{DbResultExt as _, corrupt, not_found};
+use crate::rows;
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+use futures::stream::BoxStream;
+use psa_ingest::contracts::ExternalIdChange;
+use psa_ingest::ports::{
+    AssetBatch, AssetMatch, AssetWrite, KnownDevice, ScopeDevice, StoreError, StoreResult,
+};
+use psa_ingest::{AssetId, ClientId, IntegrationId, ProviderId, TenantId};
+use sqlx::{Row as _, SqliteConnection, SqlitePool};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+fn asset_id(text: &str) -> StoreResult<AssetId> {
+    Uuid::parse_str(text)
+        .map(AssetId)
+        .map_err(|_| corrupt(format!("asset id {text:?}")))
+}
+
+pub(crate) async fn find_known(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    provider: &ProviderId,
+    external_ids: &[String],
+) -> StoreResult<Vec<KnownDevice>> {
+    if external_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One query: mapped devices first; then, for ids without a mapping,
+    // assets carrying the provider's device id that no mapping of this
+    // provider claims (so another integration's assets are never taken).
+    let rows = sqlx::query(
+        "WITH wanted(external_id) AS (SELECT DISTINCT value FROM json_each(?4)), \
+         mapped AS ( \
+           SELECT m.external_entity_id AS external_id, a.asset_id, a.client_id, a.asset_type, m.content_hash, \
+                  m.sync_status = 'deleted' AS retired, 0 AS via, a.created_at \
+           FROM wanted w \
+           JOIN tenant_external_entity_mappings m \
+             ON m.tenant = ?1 AND m.integration_type = ?3 AND m.alga_entity_type = 'asset' \
+            AND m.external_realm_id = ?2 AND m.external_entity_id = w.external_id \
+           JOIN assets a ON a.tenant = m.tenant AND a.asset_id = m.alga_entity_id \
+         ) \
+         SELECT external_id, asset_id, client_id, asset_type, content_hash, retired, via, created_at FROM mapped \
+         UNION ALL \
+         SELECT a.rmm_device_id, a.asset_id, a.client_id, a.asset_type, NULL, 0, 1, a.created_at \
+         FROM wanted w \
+         JOIN assets a ON a.tenant = ?1 AND a.rmm_provider = ?3 AND a.rmm_device_id = w.external_id \
+         WHERE w.external_id NOT IN (SELECT external_id FROM mapped) \
+           AND NOT EXISTS (SELECT 1 FROM tenant_external_entity_mappings o \
+                           WHERE o.tenant = a.tenant AND o.alga_entity_type = 'asset' \
+                             AND o.alga_entity_id = a.asset_id AND o.integration_type = ?3) \
+         ORDER BY 1, 7, 8, 2",
+    )
+    .bind(id(tenant))
+    .bind(integration.to_string())
+    .bind(provider.as_str())
+    .bind(json_list(external_ids))
+    .fetch_all(pool)
+    .await
+    .ctx("find known devices")?;
+    // Rows are ordered by device, mapping first, then oldest asset: keep the first.
+    let mut seen = HashSet::new();
+    let mut known = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let device = rows::known_device(row)?;
+        if seen.insert(device.external_id.clone()) {
+            known.push(device);
+        }
+    }
+    Ok(known)
+}
+
+/// The integration's provider, or `NotFound` when the integration is not
+/// this tenant's.
+async fn integration_provider(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    integration: IntegrationId,
+) -> StoreResult<String> {
+    let provider: Option<String> = sqlx::query_scalar(
+        "SELECT provider FROM rmm_integrations WHERE tenant = ?1 AND integration_id = ?2",
+    )
+    .bind(id(tenant))
+    .bind(id(integration))
+    .fetch_optional(conn)
+    .await
+    .ctx("read integration provider")?;
+    provider.ok_or_else(|| not_found("integration", integration))
+}
+
+/// Binds the 12 `assets` columns of one write (see [`AssetColumns`]).
+fn bind_asset(
+    row: &mut sqlx::query_builder::Separated<'_, sqlx::Sqlite, &'static str>,
+    c: AssetColumns,
+    creating: bool,
+) {
+    let name = if creating {
+        Some(c.name_for_create())
+    } else {
+        c.name
+    };
+    row.push_bind(id(c.asset_id))
+        .push_bind(id(c.client_id))
+        .push_bind(c.asset_type)
+        .push_bind(c.asset_tag)
+        .push_bind(name)
+        .push_bind(c.serial_number)
+        .push_bind(c.agent_status)
+        .push_bind(opt_ts(c.last_seen_at))
+        .push_bind(c.rmm_provider)
+        .push_bind(c.rmm_device_id)
+        .push_bind(c.rmm_organization_id)
+        .push_bind(c.attributes.as_ref().map(json));
+}
+
+const ASSET_COLUMNS: &str = "asset_id, client_id, asset_type, asset_tag, name, serial_number, agent_status, \
+                             last_seen_at, rmm_provider, rmm_device_id, rmm_organization_id, attributes";
+
+async fn insert_assets(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    at: &str,
+    creates: &[&AssetWrite],
+) -> StoreResult<()> {
+    // Insert from a VALUES list so the per-row binds stay the 12 columns;
+    // tenant, status and times are bound once.
+    let head = format!("WITH u({ASSET_COLUMNS}) AS (");
+    bulk(
+        conn,
+        "create assets",
+        &head,
+        12,
+        creates,
+        |row, write| bind_asset(row, AssetColumns::of(write), true),
+        |q| {
+            q.push(
+                ") INSERT INTO assets (tenant, asset_id, client_id, asset_type, asset_tag, name, serial_number, \
+                   status, agent_status, last_seen_at, rmm_provider, rmm_device_id, rmm_organization_id, \
+                   last_rmm_sync_at, attributes, created_at, updated_at) \
+                 SELECT ",
+            )
+            .push_bind(tenant.to_owned())
+            .push(
+                ", asset_id, client_id, asset_type, asset_tag, name, serial_number, 'active', agent_status, \
+                   last_seen_at, rmm_provider, rmm_device_id, rmm_organization_id, ",
+            )
+            .push_bind(at.to_owned())
+            .push(", COALESCE(attributes, '{}'), ")
+            .push_bind(at.to_owned())
+            .push(", ")
+            .push_bind(at.to_owned())
+            .push(" FROM u WHERE true");
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Updates existing assets; fields not sent (NULL) keep the stored value.
+async fn update_assets(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    at: &str,
+    updates: &[&AssetWrite],
+) -> StoreResult<u64> {
+    let head = format!("WITH u({ASSET_COLUMNS}) AS (");
+    bulk(
+        conn,
+        "update assets",
+        &head,
+        12,
+        updates,
+        |row, write| bind_asset(row, AssetColumns::of(write), false),
+        |q| {
+            q.push(
+                ") UPDATE assets SET client_id = u.client_id, asset_type = u.asset_type, \
+                   asset_tag = COALESCE(u.asset_tag, assets.asset_tag), name = COALESCE(u.name, assets.name), \
+                   serial_number = COALESCE(u.serial_number, assets.serial_number), status = 'active', \
+                   agent_status = u.agent_status, last_seen_at = COALESCE(u.last_seen_at, assets.last_seen_at), \
+                   rmm_provider = u.rmm_provider, rmm_device_id = u.rmm_device_id, \
+                   rmm_organization_id = u.rmm_organization_id, \
+                   attributes = CASE WHEN u.attributes IS NULL THEN assets.attributes \
+                                     ELSE json_patch(assets.attributes, u.attributes) END, \
+                   last_rmm_sync_at = ",
+            )
+            .push_bind(at.to_owned())
+            .push(", updated_at = ")
+            .push_bind(at.to_owned())
+            .push(" FROM u WHERE assets.tenant = ")
+            .push_bind(tenant.to_owned())
+            .push(" AND assets.asset_id = u.asset_id");
+        },
+    )
+    .await
+}
+
+macro_rules! extension_upsert_head {
+    ($table:literal) => {
+        concat!(
+            "INSERT INTO ",
+            $table,
+            " AS t (tenant, asset_id, os_name, os_version, os_platform, manufacturer, model, cpu_model, \
+               cpu_cores, ram_bytes, disks, is_virtual, lan_ip, wan_ip, ip_addresses, mac_addresses, \
+               current_user_name, last_logged_in_user, installed_software, updated_at) "
+        )
+    };
+}
+
+const EXTENSION_UPSERT_TAIL: &str = " ON CONFLICT (tenant, asset_id) DO UPDATE SET \
+       os_name = COALESCE(excluded.os_name, t.os_name), \
+       os_version = COALESCE(excluded.os_version, t.os_version), \
+       os_platform = COALESCE(excluded.os_platform, t.os_platform), \
+       manufacturer = COALESCE(excluded.manufacturer, t.manufacturer), \
+       model = COALESCE(excluded.model, t.model), \
+       cpu_model = COALESCE(excluded.cpu_model, t.cpu_model), \
+       cpu_cores = COALESCE(excluded.cpu_cores, t.cpu_cores), \
+       ram_bytes = COALESCE(excluded.ram_bytes, t.ram_bytes), \
+       disks = COALESCE(excluded.disks, t.disks), \
+       is_virtual = COALESCE(excluded.is_virtual, t.is_virtual), \
+       lan_ip = COALESCE(excluded.lan_ip, t.lan_ip), \
+       wan_ip = COALESCE(excluded.wan_ip, t.wan_ip), \
+       ip_addresses = COALESCE(excluded.ip_addresses, t.ip_addresses), \
+       mac_addresses = COALESCE(excluded.mac_addresses, t.mac_addresses), \
+       current_user_name = COALESCE(excluded.current_user_name, t.current_user_name), \
+       last_logged_in_user = COALESCE(excluded.last_logged_in_user, t.last_logged_in_user), \
+       installed_software = COALESCE(excluded.installed_software, t.installed_software), \
+       updated_at = excluded.updated_at";
+
+async fn upsert_extensions(
+    conn: &mut SqliteConnection,
+    table: ExtensionTable,
+    tenant: &str,
+    at: &str,
+    rows: &[ExtensionColumns],
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let head = match table {
+        ExtensionTable::Workstation => extension_upsert_head!("workstation_assets"),
+        ExtensionTable::Server => extension_upsert_head!("server_assets"),
+    };
+    bulk(
+        conn,
+        "write asset extension rows",
+        head,
+        20,
+        rows,
+        |row, c| {
+            row.push_bind(tenant)
+                .push_bind(id(c.asset_id))
+                .push_bind(&c.os_name)
+                .push_bind(&c.os_version)
+                .push_bind(&c.os_platform)
+                .push_bind(&c.manufacturer)
+                .push_bind(&c.model)
+                .push_bind(&c.cpu_model)
+                .push_bind(c.cpu_cores)
+                .push_bind(c.ram_bytes)
+                .push_bind(c.disks.as_ref().map(json))
+                .push_bind(c.is_virtual)
+                .push_bind(&c.lan_ip)
+                .push_bind(&c.wan_ip)
+                .push_bind(c.ip_addresses.as_ref().map(json))
+                .push_bind(c.mac_addresses.as_ref().map(json))
+                .push_bind(&c.current_user_name)
+                .push_bind(&c.last_logged_in_user)
+                .push_bind(c.installed_software.as_ref().map(json))
+                .push_bind(at);
+        },
+        |q| {
+            q.push(EXTENSION_UPSERT_TAIL);
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn write(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    batch: &AssetBatch,
+    synced_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let (creates, updates) = asset_rules::dedupe(&batch.creates, &batch.updates);
+    if creates.is_empty() && updates.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<&AssetWrite> = creates.iter().chain(&updates).copied().collect();
+    let mut workstations = Vec::new();
+    let mut servers = Vec::new();
+    for write in &all {
+        let columns = ExtensionColumns::of(write)?;
+        match columns.table {
+            ExtensionTable::Workstation => workstations.push(columns),
+            ExtensionTable::Server => servers.push(columns),
+        }
+    }
+    // An updated asset whose type moved it to the other table loses its old
+    // extension row. Deleting from the table its new type does not use also
+    // covers a wrong or missing `previous_type`.
+    let (updated_servers, updated_workstations): (Vec<&AssetWrite>, Vec<&AssetWrite>) = updates
+        .iter()
+        .partition(|w| ExtensionTable::for_type(&w.device.device_type) == ExtensionTable::Server);
+    let ids = |writes: Vec<&AssetWrite>| {
+        json_list(&writes.iter().map(|w| id(w.asset_id)).collect::<Vec<_>>())
+    };
+
+    let (tenant_id, at) = (id(tenant), ts(synced_at));
+    let mut tx = begin_write(pool).await?;
+    let provider = integration_provider(&mut tx, tenant, integration).await?;
+    check_provider(&provider, &all)?;
+
+    if !creates.is_empty() {
+        insert_assets(&mut tx, &tenant_id, &at, &creates).await?;
+    }
+    if !updates.is_empty() {
+        let updated = update_assets(&mut tx, &tenant_id, &at, &updates).await?;
+        if updated < updates.len() as u64 {
+            return Err(StoreError::Conflict {
+                message: format!(
+                    "{} of {} assets to update no longer exist; correlate the batch again",
+                    updates.len() as u64 - updated,
+                    updates.len()
+                ),
+            });
+        }
+        if !updated_servers.is_empty() {
+            sqlx::query(
+                "DELETE FROM workstation_assets WHERE tenant = ?1 AND asset_id IN (SELECT value FROM json_each(?2))",
+            )
+            .bind(&tenant_id)
+            .bind(ids(updated_servers))
+            .execute(&mut *tx)
+            .await
+            .ctx("move asset extension rows")?;
+        }
+        if !updated_workstations.is_empty() {
+            sqlx::query(
+                "DELETE FROM server_assets WHERE tenant = ?1 AND asset_id IN (SELECT value FROM json_each(?2))",
+            )
+            .bind(&tenant_id)
+            .bind(ids(updated_workstations))
+            .execute(&mut *tx)
+            .await
+            .ctx("move asset extension rows")?;
+        }
+    }
+    upsert_extensions(
+        &mut tx,
+        ExtensionTable::Workstation,
+        &tenant_id,
+        &at,
+        &workstations,
+    )
+    .await?;
+    upsert_extensions(&mut tx, ExtensionTable::Server, &tenant_id, &at, &servers).await?;
+
+    let realm = id(integration);
+    bulk(
+        &mut tx,
+        "write device mappings",
+        "INSERT INTO tenant_external_entity_mappings (tenant, integration_type, alga_entity_type, \
+           external_realm_id, external_entity_id, alga_entity_id, sync_status, last_synced_at, content_hash, metadata) ",
+        10,
+        &all,
+        |row, write| {
+            row.push_bind(&tenant_id)
+                .push_bind(&provider)
+                .push_bind(ASSET_ENTITY)
+                .push_bind(&realm)
+                .push_bind(&write.device.external_id)
+                .push_bind(id(write.asset_id))
+                .push_bind(SYNCED)
+                .push_bind(&at)
+                .push_bind(&write.content_hash)
+                .push_bind("{}");
+        },
+        |q| {
+            q.push(
+                " ON CONFLICT (tenant, integration_type, alga_entity_type, external_realm_id, external_entity_id) \
+                  DO UPDATE SET alga_entity_id = excluded.alga_entity_id, sync_status = excluded.sync_status, \
+                  last_synced_at = excluded.last_synced_at, content_hash = excluded.content_hash",
+            );
+        },
+    )
+    .await?;
+    tx.commit().await.ctx("commit asset batch")
+}
+
+pub(crate) async fn retire(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    external_ids: &[String],
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    if external_ids.is_empty() {
+        return Ok(0);
+    }
+    let (tenant_id, realm, ids, at) =
+        (id(tenant), id(integration), json_list(external_ids), ts(at));
+    let mut tx = begin_write(pool).await?;
+    // Assets first: they are found through the mappings not yet retired.
+    sqlx::query(
+        "UPDATE assets SET status = 'inactive', agent_status = 'offline', updated_at = ?6 \
+         WHERE tenant = ?1 AND asset_id IN ( \
+           SELECT m.alga_entity_id FROM tenant_external_entity_mappings m \
+           JOIN rmm_integrations i ON i.tenant = m.tenant AND i.provider = m.integration_type \
+           WHERE i.tenant = ?1 AND i.integration_id = ?2 AND m.alga_entity_type = 'asset' \
+             AND m.external_realm_id = ?3 AND m.external_entity_id IN (SELECT value FROM json_each(?4)) \
+             AND m.sync_status <> ?5)",
+    )
+    .bind(&tenant_id)
+    .bind(&realm)
+    .bind(&realm)
+    .bind(&ids)
+    .bind(DELETED)
+    .bind(&at)
+    .execute(&mut *tx)
+    .await
+    .ctx("retire assets")?;
+    let retired = sqlx::query(
+        "UPDATE tenant_external_entity_mappings SET sync_status = ?5, last_synced_at = ?6 \
+         WHERE tenant = ?1 \
+           AND integration_type = (SELECT provider FROM rmm_integrations WHERE tenant = ?1 AND integration_id = ?2) \
+           AND alga_entity_type = 'asset' AND external_realm_id = ?3 \
+           AND external_entity_id IN (SELECT value FROM json_each(?4)) AND sync_status <> ?5",
+    )
+    .bind(&tenant_id)
+    .bind(&realm)
+    .bind(&realm)
+    .bind(&ids)
+    .bind(DELETED)
+    .bind(&at)
+    .execute(&mut *tx)
+    .await
+    .ctx("retire device mappings")?
+    .rows_affected();
+    tx.commit().await.ctx("commit retire")?;
+    Ok(retired)
+}
+
+pub(crate) fn scope_devices<'a>(
+    pool: &'a SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    scope_id: &'a str,
+) -> BoxStream<'a, StoreResult<ScopeDevice>> {
+    sqlx::query(
+        "SELECT m.external_entity_id, m.alga_entity_id \
+         FROM rmm_integrations i \
+         JOIN tenant_external_entity_mappings m \
+           ON m.tenant = i.tenant AND m.integration_type = i.provider AND m.alga_entity_type = 'asset' \
+          AND m.external_realm_id = i.integration_id \
+         JOIN assets a ON a.tenant = m.tenant AND a.asset_id = m.alga_entity_id \
+         WHERE i.tenant = ?1 AND i.integration_id = ?2 AND m.sync_status <> 'deleted' \
+           AND a.rmm_organization_id = ?3",
+    )
+    .bind(id(tenant))
+    .bind(id(integration))
+    .bind(scope_id)
+    .fetch(pool)
+    .map(|row| {
+        let row = row.ctx("list scope devices")?;
+        let asset: String = row.try_get("alga_entity_id").ctx("read scope device")?;
+        Ok(ScopeDevice {
+            external_id: row.try_get("external_entity_id").ctx("read scope device")?,
+            asset_id: asset_id(&asset)?,
+        })
+    })
+    .boxed()
+}
+
+pub(crate) async fn rekey(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    changes: &[ExternalIdChange],
+) -> StoreResult<u64> {
+    let changes = asset_rules::unique_changes(changes);
+    if changes.is_empty() {
+        return Ok(0);
+    }
+    let pairs: Vec<[&str; 2]> = changes
+        .iter()
+        .map(|c| [c.old_id.as_str(), c.new_id.as_str()])
+        .collect();
+    let (tenant_id, realm, pairs, now) = (
+        id(tenant),
+        id(integration),
+        json_list(&pairs),
+        ts(Utc::now()),
+    );
+    // Both statements see the same set of applicable changes: an old id that
+    // is mapped, to a new id that is not.
+    const APPLICABLE: &str = "c(old_id, new_id) AS ( \
+           SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?4)), \
+         provider(name) AS (SELECT provider FROM rmm_integrations WHERE tenant = ?1 AND integration_id = ?2), \
+         moves AS ( \
+           SELECT m.alga_entity_id, c.old_id, c.new_id FROM c \
+           JOIN provider p \
+           JOIN tenant_external_entity_mappings m \
+             ON m.tenant = ?1 AND m.integration_type = p.name AND m.alga_entity_type = 'asset' \
+            AND m.external_realm_id = ?3 AND m.external_entity_id = c.old_id \
+           WHERE NOT EXISTS (SELECT 1 FROM tenant_external_entity_mappings n \
+                             WHERE n.tenant = ?1 AND n.integration_type = p.name AND n.alga_entity_type = 'asset' \
+                               AND n.external_realm_id = ?3 AND n.external_entity_id = c.new_id))";
+    let mut tx = begin_write(pool).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "WITH {APPLICABLE} \
+         UPDATE assets SET rmm_device_id = moves.new_id, updated_at = ?5 \
+         FROM moves WHERE assets.tenant = ?1 AND assets.asset_id = moves.alga_entity_id"
+    )))
+    .bind(&tenant_id)
+    .bind(&realm)
+    .bind(&realm)
+    .bind(&pairs)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await
+    .ctx("re-key assets")?;
+    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "WITH {APPLICABLE} \
+         UPDATE tenant_external_entity_mappings SET external_entity_id = moves.new_id \
+         FROM moves \
+         WHERE tenant_external_entity_mappings.tenant = ?1 \
+           AND tenant_external_entity_mappings.alga_entity_type = 'asset' \
+           AND tenant_external_entity_mappings.external_realm_id = ?3 \
+           AND tenant_external_entity_mappings.external_entity_id = moves.old_id \
+           AND tenant_external_entity_mappings.integration_type = (SELECT name FROM provider)"
+    )))
+    .bind(&tenant_id)
+    .bind(&realm)
+    .bind(&realm)
+    .bind(&pairs)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await
+    .ctx("re-key device mappings")?
+    .rows_affected();
+    tx.commit().await.ctx("commit re-key")?;
+    Ok(moved)
+}
+
+pub(crate) async fn find_by_hostname(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    client: ClientId,
+    hostname: &str,
+) -> StoreResult<Vec<AssetMatch>> {
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT asset_id, name, serial_number FROM assets \
+         WHERE tenant = ?1 AND client_id = ?2 AND lower(name) = lower(?3) AND status = 'active' \
+         ORDER BY created_at, asset_id",
+    )
+    .bind(id(tenant))
+    .bind(id(client))
+    .bind(hostname)
+    .fetch_all(pool)
+    .await
+    .ctx("find assets by hostname")?;
+    rows.into_iter()
+        .map(|(asset, name, serial_number)| {
+            Ok(AssetMatch {
+                asset_id: asset_id(&asset)?,
+                name,
+                serial_number,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,57 @@
+//! Encrypted `secrets` rows on SQLite (sealing happens in the caller).
+
+use super::{id, ts};
+use crate::errors::DbResultExt as _;
+use crate::sealing::Sealed;
+use chrono::Utc;
+use psa_ingest::TenantId;
+use psa_ingest::ports::StoreResult;
+use sqlx::SqlitePool;
+
+pub(crate) async fn put(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    name: &str,
+    sealed: Sealed,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO secrets (tenant, name, nonce, ciphertext, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
+         ON CONFLICT (tenant, name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, \
+           updated_at = excluded.updated_at",
+    )
+    .bind(id(tenant))
+    .bind(name)
+    .bind(sealed.nonce)
+    .bind(sealed.ciphertext)
+    .bind(ts(Utc::now()))
+    .execute(pool)
+    .await
+    .ctx("store secret")?;
+    Ok(())
+}
+
+pub(crate) async fn get(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    name: &str,
+) -> StoreResult<Option<Sealed>> {
+    let row: Option<(Vec<u8>, Vec<u8>)> =
+        sqlx::query_as("SELECT nonce, ciphertext FROM secrets WHERE tenant = ?1 AND name = ?2")
+            .bind(id(tenant))
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+            .ctx("read secret")?;
+    Ok(row.map(|(nonce, ciphertext)| Sealed { nonce, ciphertext }))
+}
+
+pub(crate) async fn delete(pool: &SqlitePool, tenant: TenantId, name: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM secrets WHERE tenant = ?1 AND name = ?2")
+        .bind(id(tenant))
+        .bind(name)
+        .execute(pool)
+        .await
+        .ctx("delete secret")?;
+    Ok(done.rows_affected() > 0)
+}

@@ -1,0 +1,79 @@
+//! `sync_runs` on SQLite.
+
+use super::{id, json, ts};
+use crate::errors::{DbResultExt as _, not_found};
+use crate::rows;
+use chrono::{DateTime, Utc};
+use psa_ingest::ports::{RunFinish, RunOutcome, StoreResult, SyncRun};
+use psa_ingest::{IntegrationId, SyncRunId, TenantId};
+use sqlx::SqlitePool;
+
+pub(crate) async fn start(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    kind: &str,
+    started_at: DateTime<Utc>,
+) -> StoreResult<SyncRunId> {
+    let run = SyncRunId::new();
+    sqlx::query(
+        "INSERT INTO sync_runs (tenant, run_id, integration_id, kind, started_at, outcome) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(id(tenant))
+    .bind(id(run))
+    .bind(id(integration))
+    .bind(kind)
+    .bind(ts(started_at))
+    .bind(RunOutcome::Running.as_str())
+    .execute(pool)
+    .await
+    .ctx("start sync run")?;
+    Ok(run)
+}
+
+pub(crate) async fn finish(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    run: SyncRunId,
+    finish: RunFinish,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE sync_runs SET finished_at = ?3, outcome = ?4, counts = ?5, requests_made = ?6, error = ?7 \
+         WHERE tenant = ?1 AND run_id = ?2",
+    )
+    .bind(id(tenant))
+    .bind(id(run))
+    .bind(ts(Utc::now()))
+    .bind(finish.outcome.as_str())
+    .bind(json(&finish.counts))
+    .bind(finish.requests_made)
+    .bind(&finish.error)
+    .execute(pool)
+    .await
+    .ctx("finish sync run")?;
+    if done.rows_affected() == 0 {
+        Err(not_found("sync run", run))
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) async fn list(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    limit: i64,
+) -> StoreResult<Vec<SyncRun>> {
+    let rows = sqlx::query(
+        "SELECT * FROM sync_runs WHERE tenant = ?1 AND integration_id = ?2 \
+         ORDER BY started_at DESC, run_id DESC LIMIT ?3",
+    )
+    .bind(id(tenant))
+    .bind(id(integration))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .ctx("list sync runs")?;
+    rows::all(&rows, rows::sync_run)
+}

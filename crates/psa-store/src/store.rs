@@ -1,0 +1,553 @@
+//! [`PsaStore`]: one type implementing every psa-ingest port on either
+//! backend. Each method checks what is backend-neutral (input rules, secret
+//! sealing) and hands the SQL work to `postgres::*` or `sqlite::*`.
+
+use crate::errors::invalid;
+use crate::open::Backend;
+use crate::{SecretKey, sealing};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use psa_ingest::contracts::{ExternalIdChange, NormalizedScope};
+use psa_ingest::ports::{
+    Alert, AlertStore, AlertTicket, AlertUpsert, AlertUpserted, AssetBatch, AssetMatch, AssetStore,
+    Board, CatalogStore, Category, Client, Comment, EntityMapping, EntityMappingStore, Integration,
+    IntegrationStore, KnownDevice, NewComment, NewIntegration, NewTicket, Priority, RunFinish,
+    ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome, SecretStore,
+    Status, StoreError, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
+};
+use psa_ingest::{
+    AlertId, AssetId, ClientId, IntegrationId, ProviderId, StatusId, SyncRunId, TenantId, TicketId,
+};
+use secrecy::SecretString;
+use std::fmt;
+
+/// The connection pool of the backend in use.
+#[derive(Clone)]
+pub(crate) enum Pools {
+    Postgres(sqlx::PgPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+/// The PSA store on PostgreSQL or SQLite. Cheap to clone (pools are shared).
+/// Open one with [`PsaStore::open`] or [`PsaStore::open_with`].
+#[derive(Clone)]
+pub struct PsaStore {
+    pools: Pools,
+    secret_key: Option<SecretKey>,
+}
+
+impl fmt::Debug for PsaStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PsaStore")
+            .field("backend", &self.backend())
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<configured>"),
+            )
+            .finish()
+    }
+}
+
+/// Runs the same backend function on whichever pool is in use.
+macro_rules! dispatch {
+    ($self:ident, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
+        match &$self.pools {
+            Pools::Postgres(pool) => crate::postgres::$module::$function(pool, $($arg),*).await,
+            Pools::Sqlite(pool) => crate::sqlite::$module::$function(pool, $($arg),*).await,
+        }
+    };
+}
+
+impl PsaStore {
+    pub(crate) fn from_pools(pools: Pools, secret_key: Option<SecretKey>) -> Self {
+        Self { pools, secret_key }
+    }
+
+    pub(crate) fn pools(&self) -> &Pools {
+        &self.pools
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Postgres(_) => Backend::Postgres,
+            Pools::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The PostgreSQL pool, when on PostgreSQL (for benchmarks and tools
+    /// that need raw SQL; the ports are the normal way in).
+    pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
+        match &self.pools {
+            Pools::Postgres(pool) => Some(pool),
+            Pools::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite pool, when on SQLite.
+    pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        match &self.pools {
+            Pools::Sqlite(pool) => Some(pool),
+            Pools::Postgres(_) => None,
+        }
+    }
+
+    /// The same store with another secret key.
+    pub fn with_secret_key(mut self, key: SecretKey) -> Self {
+        self.secret_key = Some(key);
+        self
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Postgres(pool) => pool.close().await,
+            Pools::Sqlite(pool) => pool.close().await,
+        }
+    }
+
+    fn key(&self) -> StoreResult<&SecretKey> {
+        self.secret_key.as_ref().ok_or_else(|| StoreError::Secret {
+            message: "no secret key configured: open the store with OpenOptions::secret_key \
+                      (e.g. SecretKey::from_env(), which reads PSA_SECRET_KEY)"
+                .into(),
+        })
+    }
+}
+
+/// Longest secret name accepted.
+const MAX_SECRET_NAME: usize = 200;
+
+fn check_secret_name(name: &str) -> StoreResult<()> {
+    if name.trim().is_empty() || name.len() > MAX_SECRET_NAME || name.chars().any(char::is_control)
+    {
+        return Err(invalid(format!(
+            "secret name {name:?} must be 1 to {MAX_SECRET_NAME} bytes without control characters"
+        )));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl IntegrationStore for PsaStore {
+    async fn create_integration(
+        &self,
+        tenant: TenantId,
+        new: NewIntegration,
+    ) -> StoreResult<Integration> {
+        dispatch!(self, integrations::create(tenant, new))
+    }
+
+    async fn get_integration(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+    ) -> StoreResult<Option<Integration>> {
+        dispatch!(self, integrations::get(tenant, id))
+    }
+
+    async fn list_integrations(&self, tenant: TenantId) -> StoreResult<Vec<Integration>> {
+        dispatch!(self, integrations::list(tenant))
+    }
+
+    async fn update_settings(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        expected_version: i64,
+        settings: serde_json::Value,
+    ) -> StoreResult<i64> {
+        dispatch!(
+            self,
+            integrations::update_settings(tenant, id, expected_version, settings)
+        )
+    }
+
+    async fn set_connection(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        is_active: bool,
+        connected_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        dispatch!(
+            self,
+            integrations::set_connection(tenant, id, is_active, connected_at)
+        )
+    }
+
+    async fn update_sync_state(
+        &self,
+        tenant: TenantId,
+        id: IntegrationId,
+        update: SyncStateUpdate,
+    ) -> StoreResult<()> {
+        dispatch!(self, integrations::update_sync_state(tenant, id, update))
+    }
+}
+
+#[async_trait]
+impl CatalogStore for PsaStore {
+    async fn create_client(&self, tenant: TenantId, name: &str) -> StoreResult<Client> {
+        if name.trim().is_empty() {
+            return Err(invalid("client name must not be empty"));
+        }
+        dispatch!(self, catalog::create_client(tenant, name))
+    }
+
+    async fn list_clients(&self, tenant: TenantId) -> StoreResult<Vec<Client>> {
+        dispatch!(self, catalog::list_clients(tenant))
+    }
+
+    async fn list_boards(&self, tenant: TenantId) -> StoreResult<Vec<Board>> {
+        dispatch!(self, catalog::list_boards(tenant))
+    }
+
+    async fn list_statuses(&self, tenant: TenantId) -> StoreResult<Vec<Status>> {
+        dispatch!(self, catalog::list_statuses(tenant))
+    }
+
+    async fn list_priorities(&self, tenant: TenantId) -> StoreResult<Vec<Priority>> {
+        dispatch!(self, catalog::list_priorities(tenant))
+    }
+
+    async fn list_categories(&self, tenant: TenantId) -> StoreResult<Vec<Category>> {
+        dispatch!(self, catalog::list_categories(tenant))
+    }
+}
+
+#[async_trait]
+impl ScopeMappingStore for PsaStore {
+    async fn upsert_scopes(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        scopes: &[NormalizedScope],
+    ) -> StoreResult<ScopeUpsertOutcome> {
+        dispatch!(self, scopes::upsert(tenant, integration, scopes))
+    }
+
+    async fn list_scope_mappings(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Vec<ScopeMapping>> {
+        dispatch!(self, scopes::list(tenant, integration))
+    }
+
+    async fn get_scope_mapping(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        external_id: &str,
+    ) -> StoreResult<Option<ScopeMapping>> {
+        dispatch!(self, scopes::get(tenant, integration, external_id))
+    }
+
+    async fn link_scope(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        external_id: &str,
+        client: Option<ClientId>,
+        by: ScopeLinkBy,
+    ) -> StoreResult<bool> {
+        dispatch!(
+            self,
+            scopes::link(tenant, integration, external_id, client, by)
+        )
+    }
+
+    async fn set_scope_flags(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        external_id: &str,
+        auto_sync_assets: bool,
+        auto_create_tickets: bool,
+    ) -> StoreResult<()> {
+        dispatch!(
+            self,
+            scopes::set_flags(
+                tenant,
+                integration,
+                external_id,
+                auto_sync_assets,
+                auto_create_tickets
+            )
+        )
+    }
+}
+
+#[async_trait]
+impl AssetStore for PsaStore {
+    async fn find_known_devices(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        provider: &ProviderId,
+        external_ids: &[String],
+    ) -> StoreResult<Vec<KnownDevice>> {
+        dispatch!(
+            self,
+            assets::find_known(tenant, integration, provider, external_ids)
+        )
+    }
+
+    async fn write_assets(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        batch: &AssetBatch,
+        synced_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        dispatch!(self, assets::write(tenant, integration, batch, synced_at))
+    }
+
+    async fn retire_devices(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        external_ids: &[String],
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        dispatch!(self, assets::retire(tenant, integration, external_ids, at))
+    }
+
+    fn scope_devices<'a>(
+        &'a self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        scope_id: &'a str,
+    ) -> BoxStream<'a, StoreResult<ScopeDevice>> {
+        match &self.pools {
+            Pools::Postgres(pool) => {
+                crate::postgres::assets::scope_devices(pool, tenant, integration, scope_id)
+            }
+            Pools::Sqlite(pool) => {
+                crate::sqlite::assets::scope_devices(pool, tenant, integration, scope_id)
+            }
+        }
+    }
+
+    async fn rekey_devices(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        changes: &[ExternalIdChange],
+    ) -> StoreResult<u64> {
+        dispatch!(self, assets::rekey(tenant, integration, changes))
+    }
+
+    async fn find_assets_by_hostname(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        hostname: &str,
+    ) -> StoreResult<Vec<AssetMatch>> {
+        dispatch!(self, assets::find_by_hostname(tenant, client, hostname))
+    }
+}
+
+#[async_trait]
+impl TicketStore for PsaStore {
+    async fn create_ticket(
+        &self,
+        tenant: TenantId,
+        ticket: NewTicket,
+        comments: &[NewComment],
+    ) -> StoreResult<Ticket> {
+        dispatch!(self, tickets::create(tenant, ticket, comments))
+    }
+
+    async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>> {
+        dispatch!(self, tickets::get(tenant, id))
+    }
+
+    async fn list_tickets(&self, tenant: TenantId) -> StoreResult<Vec<Ticket>> {
+        dispatch!(self, tickets::list(tenant))
+    }
+
+    async fn add_comment(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        comment: NewComment,
+    ) -> StoreResult<()> {
+        dispatch!(self, tickets::add_comment(tenant, ticket, comment))
+    }
+
+    async fn list_comments(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<Comment>> {
+        dispatch!(self, tickets::list_comments(tenant, ticket))
+    }
+
+    async fn set_ticket_status(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        status: StatusId,
+    ) -> StoreResult<()> {
+        dispatch!(self, tickets::set_status(tenant, ticket, status))
+    }
+
+    async fn associate_asset(
+        &self,
+        tenant: TenantId,
+        ticket: TicketId,
+        asset: AssetId,
+    ) -> StoreResult<()> {
+        dispatch!(self, tickets::associate_asset(tenant, ticket, asset))
+    }
+
+    async fn ticket_assets(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<AssetId>> {
+        dispatch!(self, tickets::ticket_assets(tenant, ticket))
+    }
+}
+
+#[async_trait]
+impl AlertStore for PsaStore {
+    async fn upsert_alert(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        alert: AlertUpsert,
+    ) -> StoreResult<AlertUpserted> {
+        dispatch!(self, alerts::upsert(tenant, integration, alert))
+    }
+
+    async fn get_alert(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        external_alert_id: &str,
+    ) -> StoreResult<Option<Alert>> {
+        dispatch!(self, alerts::get(tenant, integration, external_alert_id))
+    }
+
+    async fn create_alert_ticket(
+        &self,
+        tenant: TenantId,
+        alert: AlertId,
+        ticket: NewTicket,
+        comments: &[NewComment],
+    ) -> StoreResult<AlertTicket> {
+        dispatch!(self, alerts::create_ticket(tenant, alert, ticket, comments))
+    }
+
+    async fn set_alert_error(
+        &self,
+        tenant: TenantId,
+        alert: AlertId,
+        error: Option<String>,
+    ) -> StoreResult<()> {
+        dispatch!(self, alerts::set_error(tenant, alert, error))
+    }
+
+    async fn set_alert_asset(
+        &self,
+        tenant: TenantId,
+        alert: AlertId,
+        asset: AssetId,
+    ) -> StoreResult<()> {
+        dispatch!(self, alerts::set_asset(tenant, alert, asset))
+    }
+}
+
+#[async_trait]
+impl EntityMappingStore for PsaStore {
+    async fn upsert_entity_mapping(
+        &self,
+        tenant: TenantId,
+        mapping: EntityMapping,
+    ) -> StoreResult<()> {
+        dispatch!(self, entity_mappings::upsert(tenant, mapping))
+    }
+
+    async fn find_entity_mapping(
+        &self,
+        tenant: TenantId,
+        integration_type: &str,
+        alga_entity_type: &str,
+        external_realm_id: &str,
+        external_entity_id: &str,
+    ) -> StoreResult<Option<EntityMapping>> {
+        dispatch!(
+            self,
+            entity_mappings::find(
+                tenant,
+                integration_type,
+                alga_entity_type,
+                external_realm_id,
+                external_entity_id
+            )
+        )
+    }
+}
+
+#[async_trait]
+impl SecretStore for PsaStore {
+    async fn put_secret(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        value: &SecretString,
+    ) -> StoreResult<()> {
+        check_secret_name(name)?;
+        let sealed = sealing::seal(self.key()?, tenant, name, value)?;
+        dispatch!(self, secrets::put(tenant, name, sealed))
+    }
+
+    async fn get_secret(&self, tenant: TenantId, name: &str) -> StoreResult<Option<SecretString>> {
+        check_secret_name(name)?;
+        let key = self.key()?;
+        let sealed = dispatch!(self, secrets::get(tenant, name))?;
+        sealed
+            .map(|sealed| sealing::open(key, tenant, name, &sealed))
+            .transpose()
+    }
+
+    async fn delete_secret(&self, tenant: TenantId, name: &str) -> StoreResult<bool> {
+        check_secret_name(name)?;
+        dispatch!(self, secrets::delete(tenant, name))
+    }
+}
+
+#[async_trait]
+impl SyncRunStore for PsaStore {
+    async fn start_sync_run(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        kind: &str,
+        started_at: DateTime<Utc>,
+    ) -> StoreResult<SyncRunId> {
+        dispatch!(
+            self,
+            sync_runs::start(tenant, integration, kind, started_at)
+        )
+    }
+
+    async fn finish_sync_run(
+        &self,
+        tenant: TenantId,
+        run: SyncRunId,
+        finish: RunFinish,
+    ) -> StoreResult<()> {
+        dispatch!(self, sync_runs::finish(tenant, run, finish))
+    }
+
+    async fn list_sync_runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        limit: i64,
+    ) -> StoreResult<Vec<SyncRun>> {
+        if limit < 0 {
+            return Err(invalid(format!(
+                "sync run limit must not be negative, got {limit}"
+            )));
+        }
+        dispatch!(self, sync_runs::list(tenant, integration, limit))
+    }
+}

@@ -1,0 +1,272 @@
+//! The HTTP layer both clients share: the `session` header, timeouts, no
+//! redirects, response classification and retries.
+
+use crate::error::body_excerpt;
+use crate::{ApiToken, GatewayError, RetryPolicy};
+use reqwest::header::{CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::{RequestBuilder, StatusCode, Url};
+use std::future::Future;
+use std::time::Duration;
+
+/// Timeouts and retry strategy of a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// Longest wait for one whole request (default 60 s).
+    pub request_timeout: Duration,
+    /// Longest wait to open a connection (default 10 s).
+    pub connect_timeout: Duration,
+    /// How transient failures are retried.
+    pub retry: RetryPolicy,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// A configured HTTP client holding the token's header value.
+#[derive(Clone)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+    session: HeaderValue,
+    options: HttpOptions,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The session header is left out on purpose.
+        f.debug_struct("Http")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Http {
+    pub(crate) fn new(token: &ApiToken, options: HttpOptions) -> Result<Self, GatewayError> {
+        let client = reqwest::Client::builder()
+            // A redirect from Tanium goes to the login page: following it
+            // would send the token elsewhere and hide the real cause.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(options.request_timeout)
+            .connect_timeout(options.connect_timeout)
+            .user_agent(concat!("tanium-gateway/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|source| GatewayError::Network {
+                operation: "client setup",
+                source,
+            })?;
+        Ok(Self {
+            client,
+            session: token.header_value()?,
+            options,
+        })
+    }
+
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub(crate) fn retry(&self) -> &RetryPolicy {
+        &self.options.retry
+    }
+
+    /// Sends one request with the `session` header and returns the body of
+    /// a successful JSON answer; every other answer becomes a named error.
+    pub(crate) async fn send(
+        &self,
+        operation: &'static str,
+        what: &'static str,
+        request: RequestBuilder,
+    ) -> Result<Vec<u8>, GatewayError> {
+        let response = request
+            .header("session", self.session.clone())
+            .send()
+            .await
+            .map_err(|e| self.transport_error(operation, e))?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(operation, e))?;
+        classify(status, location, &content_type, &body, what)?;
+        Ok(body.to_vec())
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the retry policy
+    /// runs out.
+    pub(crate) async fn retrying<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        mut attempt: F,
+    ) -> Result<T, GatewayError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, GatewayError>>,
+    {
+        let policy = self.options.retry;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match attempt().await {
+                Err(error) if error.is_retryable() && policy.allows_another(attempts) => {
+                    let delay = policy.delay_before_retry(attempts);
+                    tracing::warn!(operation, attempts, ?delay, %error, "retrying Tanium request");
+                    tokio::time::sleep(delay).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn transport_error(&self, operation: &'static str, source: reqwest::Error) -> GatewayError {
+        if source.is_timeout() {
+            GatewayError::Timeout {
+                operation,
+                timeout: self.options.request_timeout,
+            }
+        } else {
+            GatewayError::Network { operation, source }
+        }
+    }
+}
+
+fn classify(
+    status: StatusCode,
+    location: Option<String>,
+    content_type: &str,
+    body: &[u8],
+    what: &'static str,
+) -> Result<(), GatewayError> {
+    let code = status.as_u16();
+    if status.is_redirection() {
+        return Err(GatewayError::LoginRedirect {
+            status: code,
+            location,
+        });
+    }
+    match code {
+        401 => {
+            return Err(GatewayError::Unauthorized {
+                body: body_excerpt(body),
+            });
+        }
+        403 => {
+            return Err(GatewayError::Forbidden {
+                body: body_excerpt(body),
+            });
+        }
+        500..=599 => {
+            return Err(GatewayError::Server {
+                status: code,
+                body: body_excerpt(body),
+            });
+        }
+        _ if !status.is_success() => {
+            return Err(GatewayError::Status {
+                status: code,
+                what,
+                body: body_excerpt(body),
+            });
+        }
+        _ => {}
+    }
+    let looks_like_html =
+        content_type.contains("html") || body.trim_ascii_start().starts_with(b"<");
+    if looks_like_html {
+        return Err(GatewayError::HtmlPage { status: code });
+    }
+    Ok(())
+}
+
+/// Parses a configured URL: http or https, no credentials in it.
+pub(crate) fn parse_url(url: &str) -> Result<Url, GatewayError> {
+    let invalid = |reason: &str| GatewayError::InvalidUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let parsed = Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("use an http:// or https:// URL"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "do not put credentials in the URL; the API token goes in the token setting",
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("the URL has no host"));
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16) -> StatusCode {
+        StatusCode::from_u16(code).unwrap()
+    }
+
+    #[test]
+    fn classifies_each_failure_shape() {
+        let redirect = classify(status(302), Some("/login".into()), "", b"", "x").unwrap_err();
+        assert!(matches!(
+            redirect,
+            GatewayError::LoginRedirect { status: 302, .. }
+        ));
+        let html = classify(
+            status(200),
+            None,
+            "text/html; charset=utf-8",
+            b"<html>",
+            "x",
+        )
+        .unwrap_err();
+        assert!(matches!(html, GatewayError::HtmlPage { status: 200 }));
+        let sniffed = classify(status(200), None, "", b"  <!DOCTYPE html>", "x").unwrap_err();
+        assert!(matches!(sniffed, GatewayError::HtmlPage { .. }));
+        assert!(matches!(
+            classify(status(401), None, "", b"", "x"),
+            Err(GatewayError::Unauthorized { .. })
+        ));
+        assert!(matches!(
+            classify(status(403), None, "", b"", "x"),
+            Err(GatewayError::Forbidden { .. })
+        ));
+        let server =
+            classify(status(500), None, "", b"Failed to initialize request", "x").unwrap_err();
+        assert!(server.to_string().contains("Failed to initialize request"));
+        assert!(server.is_retryable());
+        let throttled = classify(status(429), None, "", b"", "x").unwrap_err();
+        assert!(throttled.is_retryable());
+        let missing = classify(status(404), None, "", b"", "x").unwrap_err();
+        assert!(!missing.is_retryable());
+        assert!(classify(status(200), None, "application/json", b"{}", "x").is_ok());
+    }
+
+    #[test]
+    fn urls_must_be_http_without_credentials() {
+        assert!(
+            parse_url("https://acme-api.cloud.tanium.com/plugin/products/gateway/graphql").is_ok()
+        );
+        assert!(parse_url("ftp://example.com").is_err());
+        assert!(parse_url("https://user:pw@example.com").is_err());
+        assert!(parse_url("not a url").is_err());
+    }
+}
