@@ -1,25 +1,32 @@
-//! Prints the built-in providers, grouped by category, for each edition.
+//! Registers the built-in providers and prints, for each edition, what a
+//! tenant is offered, grouped by category.
 
-use psa_registry::{Edition, FeatureFlags, builtin};
+#![allow(clippy::print_stdout)]
 
-fn main() {
+use huntress::provider::HuntressProvider;
+use psa_registry::{Edition, FeatureFlags, ProviderRegistry};
+use tanium_gateway::provider::TaniumProvider;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut registry = ProviderRegistry::new();
+    registry.register(Box::new(TaniumProvider::new()))?;
+    registry.register(Box::new(HuntressProvider::new()))?;
     for edition in [Edition::Community, Edition::Enterprise] {
         println!("{edition:?} edition:");
-        let available: Vec<_> = builtin::descriptors()
-            .into_iter()
-            .filter(|d| d.is_available(edition, &FeatureFlags::default()))
-            .collect();
-        if available.is_empty() {
+        let groups = registry.available(edition, &FeatureFlags::default());
+        if groups.is_empty() {
             println!("  (no integrations)");
         }
-        for d in available {
-            println!(
-                "  [{}] {} ({}): {}",
-                d.category.as_str(),
-                d.title,
-                d.id,
-                d.description
-            );
+        for group in groups {
+            println!("  {}:", group.category.as_str());
+            for d in group.providers {
+                let provider = registry
+                    .get(&d.id)
+                    .expect("listed providers are registered");
+                println!("    {} ({}): {}", d.title, d.id, d.description);
+                println!("      secrets: {}", provider.secret_names().join(", "));
+            }
         }
     }
+    Ok(())
 }

@@ -39,16 +39,17 @@ pub async fn count(store: &PsaStore, sql: &'static str) -> i64 {
 /// Runs a statement on either backend. The SQL must be valid on both.
 pub async fn execute(store: &PsaStore, sql: &'static str) {
     match store.backend() {
-        Backend::Postgres => sqlx::query(sql)
-            .execute(store.postgres_pool().unwrap())
-            .await
-            .unwrap(),
+        Backend::Postgres => {
+            sqlx::query(sql)
+                .execute(store.postgres_pool().unwrap())
+                .await
+                .unwrap();
+        }
         Backend::Sqlite => {
             sqlx::query(sql)
                 .execute(store.sqlite_pool().unwrap())
                 .await
                 .unwrap();
-            return;
         }
-    };
+    }
 }

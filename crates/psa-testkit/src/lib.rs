@@ -1,4 +1,4 @@
-//! Placeholder: see README.
+//! Test utilities: stateful Tanium and Huntress simulators over real HTTP (wiremock), with fault injection, for tests and examples.
 
 /// A stateful Huntress REST API simulator over HTTP (wiremock), with fault injection.
 pub mod huntress;
