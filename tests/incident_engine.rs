@@ -446,6 +446,19 @@ async fn an_unmapped_organization_lands_on_the_fallback_client_and_board(store: 
             "{notes:?}"
         );
     }
+    // Closing a fallback ticket uses the triage board's closed status.
+    feed.push(incident("2001", "o3", IncidentStatus::Closed, 3));
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(report.tickets_closed, 1, "{report:?}");
+    let closed = store
+        .list_tickets(s.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.source_reference.as_deref() == Some("2001"))
+        .unwrap();
+    assert_eq!(closed.status_id, s.demo.triage_board.closed);
+    assert!(closed.closed_at.is_some());
     let o9 = store
         .get_scope_mapping(s.tenant, s.integration, "o9")
         .await

@@ -135,6 +135,7 @@ pub struct IncidentEngine<'s, S: ?Sized> {
     integration: IntegrationId,
     provider_title: String,
     routing: IncidentRouting,
+    statuses: Vec<crate::ports::Status>,
 }
 
 impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
@@ -163,7 +164,9 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             categories: store.list_categories(tenant).await?,
         };
         let routing = settings.routing(&catalog)?;
+        let statuses = catalog.statuses;
         Ok(Self {
+            statuses,
             store,
             tenant,
             integration,
@@ -296,20 +299,24 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                         Some(before) => snapshot.changes_since(before),
                         None => vec![format!("Status: {}", snapshot.status)],
                     };
-                    let close = incident
-                        .status
-                        .is_closed()
-                        .then_some(self.routing.auto_close_status)
-                        .flatten();
-                    let ticket_open = match close {
-                        Some(_) => self
-                            .store
-                            .get_ticket(self.tenant, ticket)
-                            .await?
-                            .is_some_and(|t| t.closed_at.is_none()),
-                        None => false,
-                    };
-                    if let (Some(_), true) = (close, ticket_open) {
+                    // Close into a closed status of the ticket's own board:
+                    // a fallback ticket sits on the triage board.
+                    let close_into =
+                        match (incident.status.is_closed(), self.routing.auto_close_status) {
+                            (true, Some(configured)) => self
+                                .store
+                                .get_ticket(self.tenant, ticket)
+                                .await?
+                                .filter(|t| t.closed_at.is_none())
+                                .and_then(|t| self.closed_status_for(configured, t.board_id)),
+                            _ => None,
+                        };
+                    // Status first: if the note then fails, the retry adds
+                    // the note once (the ticket is already closed).
+                    if let Some(status) = close_into {
+                        self.store
+                            .set_ticket_status(self.tenant, ticket, status)
+                            .await?;
                         lines.push(format!(
                             "Closed automatically: {} marked the incident {}.",
                             self.provider_title, incident.status
@@ -331,14 +338,10 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                             },
                         )
                         .await?;
-                    match close {
-                        Some(status) if ticket_open => {
-                            self.store
-                                .set_ticket_status(self.tenant, ticket, status)
-                                .await?;
-                            IncidentOutcome::TicketClosed
-                        }
-                        _ => IncidentOutcome::NoteAdded,
+                    if close_into.is_some() {
+                        IncidentOutcome::TicketClosed
+                    } else {
+                        IncidentOutcome::NoteAdded
                     }
                 }
             },
@@ -352,6 +355,34 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         });
         self.upsert_alert(incident, Some(metadata)).await?;
         Ok(outcome)
+    }
+
+    /// The configured closed status when it belongs to `board`; else the
+    /// board's closed status of the same name, else its first closed one.
+    fn closed_status_for(
+        &self,
+        configured: crate::StatusId,
+        board: crate::BoardId,
+    ) -> Option<crate::StatusId> {
+        let on_board = |s: &&crate::ports::Status| s.board_id == board && s.is_closed;
+        if self
+            .statuses
+            .iter()
+            .any(|s| s.id == configured && on_board(&s))
+        {
+            return Some(configured);
+        }
+        let name = self
+            .statuses
+            .iter()
+            .find(|s| s.id == configured)
+            .map(|s| s.name.to_lowercase());
+        self.statuses
+            .iter()
+            .filter(on_board)
+            .find(|s| Some(s.name.to_lowercase()) == name)
+            .or_else(|| self.statuses.iter().find(on_board))
+            .map(|s| s.id)
     }
 
     async fn upsert_alert(

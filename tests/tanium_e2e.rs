@@ -1,0 +1,560 @@
+//! Tanium end to end, on both store backends: the simulator behind a
+//! registry holding the real `TaniumProvider`, driven by the psa-sync jobs
+//! (connect, scope sync, full and incremental device syncs, disconnect).
+
+mod support;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use psa_ingest::engine::assets::{AssetEngineOptions, AssetSyncReport};
+use psa_ingest::ports::{
+    AssetStore, IntegrationStore, RunOutcome, ScopeLinkBy, ScopeMappingStore, SecretStore,
+    SyncRunStore,
+};
+use psa_ingest::{ClientId, IntegrationId, TenantId};
+use psa_registry::{ProviderRegistry, ProviderSecrets};
+use psa_store::test_util::TestStore;
+use psa_store::{Backend, DemoTenant, PsaStore};
+use psa_sync::SyncError;
+use psa_testkit::tanium::{GroupSpec, SimClock, TaniumSim};
+use secrecy::SecretString;
+use tanium_gateway::RetryPolicy;
+use tanium_gateway::provider::{API_TOKEN_SECRET, TaniumProvider};
+
+/// Group named like the demo client "Acme Corp": the auto-matcher links it.
+const ACME_GROUP: &str = "101";
+/// Group whose name matches no client: a person links it to Globex.
+const GLOBEX_GROUP: &str = "102";
+/// Group nobody maps: its endpoints are never walked.
+const LAB_GROUP: &str = "103";
+
+/// Endpoints of the generated estate, in group order: 1000..=1003 in Acme,
+/// 1004..=1006 in Globex Servers, 1007..=1008 in Lab.
+const ACME_ENDPOINTS: [&str; 4] = ["1000", "1001", "1002", "1003"];
+const GLOBEX_ENDPOINTS: [&str; 3] = ["1004", "1005", "1006"];
+const MAPPED_ENDPOINTS: usize = ACME_ENDPOINTS.len() + GLOBEX_ENDPOINTS.len();
+
+/// A simulator whose clock stands an hour behind the real one. Every
+/// generated endpoint was then last seen well before the overlap window of
+/// an incremental walk (which is measured from the real clock), so an
+/// incremental walk returns only what the test changes.
+async fn simulator() -> TaniumSim {
+    let clock = SimClock::at(Utc::now() - TimeDelta::hours(1));
+    TaniumSim::builder()
+        .clock(clock)
+        .start_generated(&[
+            GroupSpec::new(ACME_GROUP, "Acme Corp", ACME_ENDPOINTS.len()),
+            GroupSpec::new(GLOBEX_GROUP, "Globex Servers", GLOBEX_ENDPOINTS.len()),
+            GroupSpec::new(LAB_GROUP, "Lab", 2),
+        ])
+        .await
+}
+
+/// A registry with the Tanium provider judging agent status by the
+/// simulator's clock, and no retries (the simulator injects no faults).
+fn registry(sim: &TaniumSim) -> ProviderRegistry {
+    let provider = TaniumProvider::new()
+        .with_clock(sim.clock().as_fn())
+        .with_retry_policy(RetryPolicy::none());
+    let mut registry = ProviderRegistry::new();
+    registry.register(Box::new(provider)).unwrap();
+    registry
+}
+
+fn secrets(token: &str) -> ProviderSecrets {
+    ProviderSecrets::new().with(API_TOKEN_SECRET, SecretString::from(token.to_owned()))
+}
+
+fn options() -> AssetEngineOptions {
+    AssetEngineOptions { batch_size: 3 }
+}
+
+struct Setup {
+    demo: DemoTenant,
+    tenant: TenantId,
+    integration: IntegrationId,
+    registry: ProviderRegistry,
+}
+
+/// Seeds a tenant and creates a Tanium integration pointing at the
+/// simulator, with pages of two endpoints (so every group takes several).
+async fn create(store: &TestStore, sim: &TaniumSim) -> Setup {
+    let demo = store.seed_demo_tenant("MSP").await.unwrap();
+    let tenant = demo.tenant;
+    let integration = support::integration(store, tenant, "tanium").await;
+    let version = store
+        .get_integration(tenant, integration)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings_version;
+    store
+        .update_settings(
+            tenant,
+            integration,
+            version,
+            serde_json::json!({ "gateway_url": sim.gateway_url(), "page_size": 2 }),
+        )
+        .await
+        .unwrap();
+    Setup {
+        demo,
+        tenant,
+        integration,
+        registry: registry(sim),
+    }
+}
+
+/// Connects through the job and checks what connecting recorded: the
+/// account, the stored token, every group as a scope, Acme auto-matched.
+async fn connect(store: &TestStore, sim: &TaniumSim, s: &Setup) {
+    let (info, scopes) = psa_sync::jobs::connect(
+        store.store(),
+        &s.registry,
+        s.tenant,
+        s.integration,
+        &secrets(&sim.token()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(info.account_name.as_deref(), Some("127.0.0.1"));
+
+    let record = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(record.is_active);
+    assert!(record.connected_at.is_some());
+    assert_eq!(record.settings["account"]["name"], "127.0.0.1");
+    assert_eq!(record.settings["page_size"], 2, "connecting keeps settings");
+    assert!(
+        store
+            .get_secret(s.tenant, &stored_token_name(s))
+            .await
+            .unwrap()
+            .is_some(),
+        "the token is stored"
+    );
+
+    let scopes = scopes.expect("Tanium has a scope source");
+    assert_eq!(scopes.discovered, 3);
+    assert_eq!(
+        scopes.auto_matched,
+        vec![(ACME_GROUP.to_owned(), s.demo.clients.acme)]
+    );
+    let mut unmapped = scopes.unmapped;
+    unmapped.sort();
+    assert_eq!(unmapped, [GLOBEX_GROUP, LAB_GROUP]);
+}
+
+fn stored_token_name(s: &Setup) -> String {
+    psa_sync::secret_name(s.integration, API_TOKEN_SECRET)
+}
+
+/// Links the Globex group by hand, then re-runs the scope job: the person's
+/// link and the auto-match both survive, and the run is recorded.
+async fn map_groups(store: &TestStore, s: &Setup) {
+    let changed = store
+        .link_scope(
+            s.tenant,
+            s.integration,
+            GLOBEX_GROUP,
+            Some(s.demo.clients.globex),
+            ScopeLinkBy::User,
+        )
+        .await
+        .unwrap();
+    assert!(changed);
+
+    let report = psa_sync::jobs::sync_scopes(store.store(), &s.registry, s.tenant, s.integration)
+        .await
+        .unwrap();
+    assert_eq!(report.discovered, 3);
+    assert!(report.created.is_empty(), "{report:?}");
+    assert!(report.auto_matched.is_empty(), "{report:?}");
+    assert_eq!(report.unmapped, [LAB_GROUP]);
+
+    let mappings = store
+        .list_scope_mappings(s.tenant, s.integration)
+        .await
+        .unwrap();
+    let client_of = |id: &str| {
+        mappings
+            .iter()
+            .find(|m| m.external_id == id)
+            .unwrap_or_else(|| panic!("no mapping row for group {id}"))
+            .client_id
+    };
+    assert_eq!(client_of(ACME_GROUP), Some(s.demo.clients.acme));
+    assert_eq!(client_of(GLOBEX_GROUP), Some(s.demo.clients.globex));
+    assert_eq!(client_of(LAB_GROUP), None);
+    let acme = mappings
+        .iter()
+        .find(|m| m.external_id == ACME_GROUP)
+        .unwrap();
+    assert_eq!(acme.name, "Acme Corp");
+    assert_eq!(acme.metadata["auto_matched"], true);
+}
+
+/// One asset row as the tests look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AssetRow {
+    name: String,
+    status: String,
+    rmm_provider: Option<String>,
+    rmm_device_id: Option<String>,
+    rmm_organization_id: Option<String>,
+}
+
+/// Every asset row, sorted by device id, on either backend.
+async fn assets(store: &PsaStore) -> Vec<AssetRow> {
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    const SQL: &str =
+        "SELECT name, status, rmm_provider, rmm_device_id, rmm_organization_id FROM assets";
+    let rows: Vec<Row> = match store.backend() {
+        Backend::Postgres => sqlx::query_as(SQL)
+            .fetch_all(store.postgres_pool().unwrap())
+            .await
+            .unwrap(),
+        Backend::Sqlite => sqlx::query_as(SQL)
+            .fetch_all(store.sqlite_pool().unwrap())
+            .await
+            .unwrap(),
+    };
+    let mut assets: Vec<AssetRow> = rows
+        .into_iter()
+        .map(
+            |(name, status, rmm_provider, rmm_device_id, rmm_organization_id)| AssetRow {
+                name,
+                status,
+                rmm_provider,
+                rmm_device_id,
+                rmm_organization_id,
+            },
+        )
+        .collect();
+    assets.sort_by(|a, b| a.rmm_device_id.cmp(&b.rmm_device_id));
+    assets
+}
+
+fn asset<'a>(assets: &'a [AssetRow], device_id: &str) -> &'a AssetRow {
+    assets
+        .iter()
+        .find(|a| a.rmm_device_id.as_deref() == Some(device_id))
+        .unwrap_or_else(|| panic!("no asset with device id {device_id} in {assets:#?}"))
+}
+
+/// The simulator's host name of an endpoint.
+fn host(sim: &TaniumSim, id: &str) -> String {
+    sim.endpoint(id)
+        .unwrap_or_else(|| panic!("no endpoint {id} in the simulator"))
+        .name
+}
+
+/// How many active assets of `client` carry each of the host names.
+async fn assets_of(
+    store: &TestStore,
+    tenant: TenantId,
+    client: ClientId,
+    hosts: &[String],
+) -> usize {
+    let mut found = 0;
+    for hostname in hosts {
+        found += store
+            .find_assets_by_hostname(tenant, client, hostname)
+            .await
+            .unwrap()
+            .len();
+    }
+    found
+}
+
+async fn sync(store: &TestStore, s: &Setup, full: bool) -> AssetSyncReport {
+    psa_sync::jobs::sync_devices(
+        store.store(),
+        &s.registry,
+        s.tenant,
+        s.integration,
+        full,
+        options(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Checks that the newest sync run is a successful one of `kind` whose
+/// counts are the report's.
+async fn check_last_run(store: &TestStore, s: &Setup, kind: &str, report: &AssetSyncReport) {
+    let run = store
+        .list_sync_runs(s.tenant, s.integration, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(run.kind, kind);
+    assert_eq!(run.outcome, RunOutcome::Succeeded, "{run:?}");
+    assert!(run.finished_at.is_some());
+    assert_eq!(run.error, None);
+    assert_eq!(run.counts["created"], report.created);
+    assert_eq!(run.counts["updated"], report.updated);
+    assert_eq!(run.counts["tombstoned"], report.tombstoned);
+    assert_eq!(run.counts["rekeyed"], report.rekeyed);
+}
+
+async fn full_then_incremental_then_full(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    connect(&store, &sim, &s).await;
+    map_groups(&store, &s).await;
+
+    // The first walk is full whatever is asked: nothing has been walked yet.
+    let first = sync(&store, &s, false).await;
+    assert_eq!(first.created, MAPPED_ENDPOINTS as u64, "{first:?}");
+    assert_eq!(first.updated, 0);
+    assert_eq!(first.tombstoned, 0);
+    // Only mapped groups are walked: Lab's endpoints are never asked for.
+    assert_eq!(first.received, MAPPED_ENDPOINTS as u64, "{first:?}");
+    assert_eq!(first.skipped_total(), 0, "{first:?}");
+    assert!(first.failed.is_empty(), "{:?}", first.failed);
+    let mut complete = first.complete_scopes.clone();
+    complete.sort();
+    assert_eq!(complete, [ACME_GROUP, GLOBEX_GROUP]);
+    check_last_run(&store, &s, "devices_full", &first).await;
+    // Pages of two: two pages for Acme's four endpoints, two for Globex's
+    // three, none for the unmapped Lab group.
+    assert_eq!(sim.request_count("Endpoints"), 4);
+
+    let all = assets(&store).await;
+    assert_eq!(all.len(), MAPPED_ENDPOINTS);
+    assert!(all.iter().all(|a| a.status == "active"), "{all:#?}");
+    assert!(
+        all.iter()
+            .all(|a| a.rmm_provider.as_deref() == Some("tanium")),
+        "{all:#?}"
+    );
+    assert_eq!(
+        asset(&all, "1000").rmm_organization_id.as_deref(),
+        Some(ACME_GROUP)
+    );
+    assert_eq!(
+        asset(&all, "1004").rmm_organization_id.as_deref(),
+        Some(GLOBEX_GROUP)
+    );
+    let acme_hosts: Vec<String> = ACME_ENDPOINTS.iter().map(|id| host(&sim, id)).collect();
+    let globex_hosts: Vec<String> = GLOBEX_ENDPOINTS.iter().map(|id| host(&sim, id)).collect();
+    assert_eq!(
+        assets_of(&store, s.tenant, s.demo.clients.acme, &acme_hosts).await,
+        ACME_ENDPOINTS.len()
+    );
+    assert_eq!(
+        assets_of(&store, s.tenant, s.demo.clients.globex, &globex_hosts).await,
+        GLOBEX_ENDPOINTS.len()
+    );
+    assert_eq!(
+        assets_of(&store, s.tenant, s.demo.clients.globex, &acme_hosts).await,
+        0,
+        "Acme's endpoints are not Globex's"
+    );
+    assert_eq!(
+        asset(&all, "1001").name,
+        host(&sim, "1001"),
+        "the asset carries the host name"
+    );
+
+    // The estate changes: the simulator's clock catches up with the real
+    // one, one endpoint is renamed (and seen now), one is removed, one gets
+    // a new id.
+    sim.clock().set(Utc::now());
+    assert!(sim.modify_endpoint("1001", |e| e.name = "ACME-CEO-LAPTOP".to_owned()));
+    assert!(sim.touch_endpoint("1001"));
+    assert!(sim.remove_endpoint("1002").is_some());
+    assert!(sim.change_endpoint_id("1003", "9003"));
+
+    let incremental = sync(&store, &s, false).await;
+    assert_eq!(incremental.rekeyed, 1, "{incremental:?}");
+    assert_eq!(
+        incremental.received, 1,
+        "only the renamed endpoint changed: {incremental:?}"
+    );
+    assert_eq!(incremental.updated, 1, "{incremental:?}");
+    assert_eq!(incremental.created, 0, "{incremental:?}");
+    assert_eq!(
+        incremental.tombstoned, 0,
+        "an incremental walk retires nothing"
+    );
+    check_last_run(&store, &s, "devices_incremental", &incremental).await;
+
+    let all = assets(&store).await;
+    assert_eq!(all.len(), MAPPED_ENDPOINTS, "no asset added: {all:#?}");
+    assert_eq!(asset(&all, "1001").name, "ACME-CEO-LAPTOP");
+    assert_eq!(asset(&all, "9003").name, host(&sim, "9003"));
+    assert_eq!(asset(&all, "9003").status, "active");
+    assert!(
+        all.iter()
+            .all(|a| a.rmm_device_id.as_deref() != Some("1003")),
+        "the old id is gone: {all:#?}"
+    );
+    assert_eq!(
+        asset(&all, "1002").status,
+        "active",
+        "still active until a full walk"
+    );
+
+    let last = sync(&store, &s, true).await;
+    assert_eq!(last.tombstoned, 1, "{last:?}");
+    assert_eq!(last.created, 0, "the re-keyed endpoint is known: {last:?}");
+    assert_eq!(last.received, MAPPED_ENDPOINTS as u64 - 1, "{last:?}");
+    check_last_run(&store, &s, "devices_full", &last).await;
+
+    let all = assets(&store).await;
+    assert_eq!(all.len(), MAPPED_ENDPOINTS);
+    assert_eq!(asset(&all, "1002").status, "inactive");
+    let inactive: Vec<_> = all
+        .iter()
+        .filter(|a| a.status != "active")
+        .map(|a| a.rmm_device_id.clone())
+        .collect();
+    assert_eq!(inactive, [Some("1002".to_owned())]);
+
+    let record = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(record.last_full_sync_at.is_some());
+    assert!(record.last_incremental_sync_at.is_some());
+    assert_eq!(record.sync_error, None);
+
+    // Newest first: the three device runs on top of the scope run.
+    let runs = store
+        .list_sync_runs(s.tenant, s.integration, 10)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = runs.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "devices_full",
+            "devices_incremental",
+            "devices_full",
+            "scopes"
+        ]
+    );
+    assert!(
+        runs.iter().all(|r| r.outcome == RunOutcome::Succeeded),
+        "{runs:#?}"
+    );
+    let started: Vec<DateTime<Utc>> = runs.iter().map(|r| r.started_at).collect();
+    assert!(started.windows(2).all(|w| w[0] >= w[1]), "{started:?}");
+}
+
+async fn disconnect_removes_the_token_and_stops_syncs(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    connect(&store, &sim, &s).await;
+    let first = sync(&store, &s, true).await;
+    assert_eq!(first.created, ACME_ENDPOINTS.len() as u64, "{first:?}");
+
+    psa_sync::jobs::disconnect(store.store(), &s.registry, s.tenant, s.integration)
+        .await
+        .unwrap();
+    let record = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!record.is_active);
+    assert!(
+        store
+            .get_secret(s.tenant, &stored_token_name(&s))
+            .await
+            .unwrap()
+            .is_none(),
+        "the token is deleted"
+    );
+
+    let requests = sim.requests().len();
+    let error = psa_sync::jobs::sync_devices(
+        store.store(),
+        &s.registry,
+        s.tenant,
+        s.integration,
+        true,
+        options(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, SyncError::NotConnected(_)), "{error:?}");
+    assert_eq!(
+        sim.requests().len(),
+        requests,
+        "no request after disconnect"
+    );
+
+    let run = store
+        .list_sync_runs(s.tenant, s.integration, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(run.kind, "devices_full");
+    assert_eq!(run.outcome, RunOutcome::Failed);
+    assert!(
+        run.error
+            .as_deref()
+            .is_some_and(|e| e.contains("not connected")),
+        "{run:?}"
+    );
+    // Assets stay after a disconnect.
+    assert_eq!(assets(&store).await.len(), ACME_ENDPOINTS.len());
+}
+
+async fn a_wrong_token_does_not_connect(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    let error = psa_sync::jobs::connect(
+        store.store(),
+        &s.registry,
+        s.tenant,
+        s.integration,
+        &secrets("token-not-the-simulators-0000"),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.needs_attention(), "{error:?}");
+    assert!(
+        !format!("{error} {error:?}").contains("token-not-the-simulators"),
+        "the token stays out of the error"
+    );
+    let record = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!record.is_active);
+    assert!(
+        store
+            .get_secret(s.tenant, &stored_token_name(&s))
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing stored"
+    );
+    assert!(
+        store
+            .list_scope_mappings(s.tenant, s.integration)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+psa_store::backend_tests!(
+    full_then_incremental_then_full,
+    disconnect_removes_the_token_and_stops_syncs,
+    a_wrong_token_does_not_connect,
+);
