@@ -242,7 +242,6 @@ mod tests {
                 extra: Default::default(),
             },
             content_hash: hash.into(),
-            previous_type: None,
         }
     }
 

@@ -34,9 +34,6 @@ pub struct AssetWrite {
     pub device: NormalizedDevice,
     /// The snapshot's content hash, kept with the mapping.
     pub content_hash: String,
-    /// For an update whose device type changed: the old type, whose
-    /// extension row must be removed.
-    pub previous_type: Option<DeviceType>,
 }
 
 /// A batch of asset writes, applied in one transaction with a few statements

@@ -310,8 +310,7 @@ pub(crate) async fn write(
         }
     }
     // An updated asset whose type moved it to the other table loses its old
-    // extension row. Deleting from the table its new type does not use also
-    // covers a wrong or missing `previous_type`.
+    // extension row: delete from the table its new type does not use.
     let (updated_servers, updated_workstations): (Vec<&AssetWrite>, Vec<&AssetWrite>) = updates
         .iter()
         .partition(|w| ExtensionTable::for_type(&w.device.device_type) == ExtensionTable::Server);

@@ -169,8 +169,7 @@ async fn a_type_change_moves_the_extension_row(store: TestStore) {
 
     let mut as_server = device("tanium", "d1", "g1");
     as_server.device_type = DeviceType::Server;
-    let mut update = write(asset, acme, as_server, "h2");
-    update.previous_type = Some(DeviceType::Workstation);
+    let update = write(asset, acme, as_server, "h2");
     store
         .write_assets(
             tenant,
@@ -188,7 +187,7 @@ async fn a_type_change_moves_the_extension_row(store: TestStore) {
     assert!(snap.workstation.is_none(), "old extension row removed");
     assert_eq!(snap.server.unwrap().0.as_deref(), Some("Windows 11 Pro"));
 
-    // Back to a mobile device (a workstation_assets type), previous_type not given.
+    // Back to a mobile device (a workstation_assets type), from the device type alone.
     let mut as_mobile = device("tanium", "d1", "g1");
     as_mobile.device_type = DeviceType::MobileDevice;
     let updates = vec![write(asset, acme, as_mobile, "h3")];

@@ -88,7 +88,6 @@ pub(crate) fn write(
         client_id: client,
         device,
         content_hash: hash.into(),
-        previous_type: None,
     }
 }
 

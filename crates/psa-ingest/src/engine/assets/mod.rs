@@ -277,23 +277,17 @@ where
                 {
                     report.unchanged += 1;
                 }
-                Some(k) => {
-                    let previous_type =
-                        (k.device_type != device.device_type).then(|| k.device_type.clone());
-                    batch.updates.push(AssetWrite {
-                        asset_id: k.asset_id,
-                        client_id,
-                        device,
-                        content_hash,
-                        previous_type,
-                    });
-                }
+                Some(k) => batch.updates.push(AssetWrite {
+                    asset_id: k.asset_id,
+                    client_id,
+                    device,
+                    content_hash,
+                }),
                 None => batch.creates.push(AssetWrite {
                     asset_id: AssetId::new(),
                     client_id,
                     device,
                     content_hash,
-                    previous_type: None,
                 }),
             }
         }

@@ -270,13 +270,21 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             let snap = serde_json::from_value(alert.metadata.get("snapshot")?.clone()).ok()?;
             Some((fp, snap))
         });
+        let already_done = processed.as_ref().is_some_and(|(fp, _)| *fp == fingerprint);
+        if let Some(alert) = &previous
+            && alert.ticket_id.is_some()
+            && already_done
+        {
+            return Ok(IncidentOutcome::Unchanged);
+        }
         let mapping = self.mapping_for(source, incident).await?;
 
-        // Record the alert first (keeping what was last fully processed), so a
-        // failure below leaves a row to carry the error.
-        let alert = self
-            .upsert_alert(incident, previous.as_ref().map(|a| a.metadata.clone()))
-            .await?;
+        // A new incident is recorded first, so a failure below leaves a row
+        // to carry the error; a known one is rewritten only once processed.
+        let alert = match previous {
+            Some(alert) => alert,
+            None => self.upsert_alert(incident, None).await?,
+        };
 
         let outcome = match alert.ticket_id {
             None => {
@@ -291,60 +299,57 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                     IncidentOutcome::TicketCreated
                 }
             }
-            Some(ticket) => match &processed {
-                Some((fp, _)) if *fp == fingerprint => IncidentOutcome::Unchanged,
-                _ => {
-                    let before = processed.as_ref().map(|(_, s)| s.clone());
-                    let mut lines = match &before {
-                        Some(before) => snapshot.changes_since(before),
-                        None => vec![format!("Status: {}", snapshot.status)],
-                    };
-                    // Close into a closed status of the ticket's own board:
-                    // a fallback ticket sits on the triage board.
-                    let close_into =
-                        match (incident.status.is_closed(), self.routing.auto_close_status) {
-                            (true, Some(configured)) => self
-                                .store
-                                .get_ticket(self.tenant, ticket)
-                                .await?
-                                .filter(|t| t.closed_at.is_none())
-                                .and_then(|t| self.closed_status_for(configured, t.board_id)),
-                            _ => None,
-                        };
-                    // Status first: if the note then fails, the retry adds
-                    // the note once (the ticket is already closed).
-                    if let Some(status) = close_into {
-                        self.store
-                            .set_ticket_status(self.tenant, ticket, status)
-                            .await?;
-                        lines.push(format!(
-                            "Closed automatically: {} marked the incident {}.",
-                            self.provider_title, incident.status
-                        ));
-                    }
-                    let note = format!(
-                        "**{} incident updated**\n\n- {}",
-                        self.provider_title,
-                        lines.join("\n- ")
-                    );
+            Some(ticket) => {
+                let before = processed.as_ref().map(|(_, s)| s.clone());
+                let mut lines = match &before {
+                    Some(before) => snapshot.changes_since(before),
+                    None => vec![format!("Status: {}", snapshot.status)],
+                };
+                // Close into a closed status of the ticket's own board:
+                // a fallback ticket sits on the triage board.
+                let close_into = match (incident.status.is_closed(), self.routing.auto_close_status)
+                {
+                    (true, Some(configured)) => self
+                        .store
+                        .get_ticket(self.tenant, ticket)
+                        .await?
+                        .filter(|t| t.closed_at.is_none())
+                        .and_then(|t| self.closed_status_for(configured, t.board_id)),
+                    _ => None,
+                };
+                // Status first: if the note then fails, the retry adds
+                // the note once (the ticket is already closed).
+                if let Some(status) = close_into {
                     self.store
-                        .add_comment(
-                            self.tenant,
-                            ticket,
-                            NewComment {
-                                note,
-                                is_internal: true,
-                                is_system_generated: true,
-                            },
-                        )
+                        .set_ticket_status(self.tenant, ticket, status)
                         .await?;
-                    if close_into.is_some() {
-                        IncidentOutcome::TicketClosed
-                    } else {
-                        IncidentOutcome::NoteAdded
-                    }
+                    lines.push(format!(
+                        "Closed automatically: {} marked the incident {}.",
+                        self.provider_title, incident.status
+                    ));
                 }
-            },
+                let note = format!(
+                    "**{} incident updated**\n\n- {}",
+                    self.provider_title,
+                    lines.join("\n- ")
+                );
+                self.store
+                    .add_comment(
+                        self.tenant,
+                        ticket,
+                        NewComment {
+                            note,
+                            is_internal: true,
+                            is_system_generated: true,
+                        },
+                    )
+                    .await?;
+                if close_into.is_some() {
+                    IncidentOutcome::TicketClosed
+                } else {
+                    IncidentOutcome::NoteAdded
+                }
+            }
         };
 
         // Now the incident is fully processed: remember its state.
