@@ -3,7 +3,7 @@
 
 use crate::errors::invalid;
 use psa_ingest::contracts::{DeviceType, ExternalIdChange};
-use psa_ingest::ports::{AssetWrite, StoreResult};
+use psa_ingest::ports::{AssetBatch, AssetWrite, StoreError, StoreResult};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -211,6 +211,71 @@ pub(crate) fn check_provider(provider: &str, writes: &[&AssetWrite]) -> StoreRes
         ))),
         None => Ok(()),
     }
+}
+
+/// What one batch writes, worked out the same way for both backends.
+pub(crate) struct WritePlan<'a> {
+    /// New assets, de-duplicated.
+    pub(crate) creates: Vec<&'a AssetWrite>,
+    /// Assets to update, de-duplicated.
+    pub(crate) updates: Vec<&'a AssetWrite>,
+    /// Creates then updates.
+    pub(crate) all: Vec<&'a AssetWrite>,
+    /// Extension rows for `workstation_assets`.
+    pub(crate) workstations: Vec<ExtensionColumns>,
+    /// Extension rows for `server_assets`.
+    pub(crate) servers: Vec<ExtensionColumns>,
+    /// Updated assets that are servers now: their `workstation_assets` row
+    /// goes (a type change moves the extension row).
+    pub(crate) updated_servers: Vec<&'a AssetWrite>,
+    /// Updated assets that are not servers: their `server_assets` row goes.
+    pub(crate) updated_workstations: Vec<&'a AssetWrite>,
+}
+
+impl<'a> WritePlan<'a> {
+    /// The plan of a batch; `None` when it writes nothing.
+    pub(crate) fn of(batch: &'a AssetBatch) -> StoreResult<Option<Self>> {
+        let (creates, updates) = dedupe(&batch.creates, &batch.updates);
+        if creates.is_empty() && updates.is_empty() {
+            return Ok(None);
+        }
+        let all: Vec<&AssetWrite> = creates.iter().chain(&updates).copied().collect();
+        let (mut workstations, mut servers) = (Vec::new(), Vec::new());
+        for write in &all {
+            let columns = ExtensionColumns::of(write)?;
+            match columns.table {
+                ExtensionTable::Workstation => workstations.push(columns),
+                ExtensionTable::Server => servers.push(columns),
+            }
+        }
+        let (updated_servers, updated_workstations) = updates.iter().partition(|w| {
+            ExtensionTable::for_type(&w.device.device_type) == ExtensionTable::Server
+        });
+        Ok(Some(Self {
+            creates,
+            updates,
+            all,
+            workstations,
+            servers,
+            updated_servers,
+            updated_workstations,
+        }))
+    }
+}
+
+/// A conflict when fewer rows were updated than asked: an asset was deleted
+/// since the batch was correlated.
+pub(crate) fn check_updated(updated: u64, expected: usize) -> StoreResult<()> {
+    let expected = expected as u64;
+    if updated < expected {
+        return Err(StoreError::Conflict {
+            message: format!(
+                "{} of {expected} assets to update no longer exist; correlate the batch again",
+                expected - updated
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

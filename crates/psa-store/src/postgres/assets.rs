@@ -4,8 +4,8 @@
 //! `UNNEST`, so a batch costs the same handful of statements at any size.
 
 use crate::asset_rules::{
-    self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED,
-    check_provider,
+    self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED, WritePlan,
+    check_provider, check_updated,
 };
 use crate::errors::{DbResultExt as _, not_found};
 use crate::rows;
@@ -14,7 +14,7 @@ use futures::StreamExt as _;
 use futures::stream::BoxStream;
 use psa_ingest::contracts::ExternalIdChange;
 use psa_ingest::ports::{
-    AssetBatch, AssetMatch, AssetWrite, KnownDevice, ScopeDevice, StoreError, StoreResult,
+    AssetBatch, AssetMatch, AssetWrite, KnownDevice, ScopeDevice, StoreResult,
 };
 use psa_ingest::{AssetId, ClientId, IntegrationId, ProviderId, TenantId};
 use serde_json::Value;
@@ -333,27 +333,26 @@ pub(crate) async fn write(
     batch: &AssetBatch,
     synced_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let (creates, updates) = asset_rules::dedupe(&batch.creates, &batch.updates);
-    if creates.is_empty() && updates.is_empty() {
+    let Some(plan) = WritePlan::of(batch)? else {
         return Ok(());
-    }
-    let all: Vec<&AssetWrite> = creates.iter().chain(&updates).copied().collect();
-    let mut workstations = ExtensionArrays::default();
-    let mut servers = ExtensionArrays::default();
-    for write in &all {
-        let columns = ExtensionColumns::of(write)?;
-        match columns.table {
-            ExtensionTable::Workstation => workstations.push(columns),
-            ExtensionTable::Server => servers.push(columns),
-        }
-    }
-    // An updated asset whose type moved it to the other table loses its old
-    // extension row: delete from the table its new type does not use.
-    let (updated_servers, updated_workstations): (Vec<&AssetWrite>, Vec<&AssetWrite>) = updates
-        .iter()
-        .partition(|w| ExtensionTable::for_type(&w.device.device_type) == ExtensionTable::Server);
-    let ids = |writes: Vec<&AssetWrite>| writes.iter().map(|w| w.asset_id.0).collect::<Vec<Uuid>>();
-    let (updated_servers, updated_workstations) = (ids(updated_servers), ids(updated_workstations));
+    };
+    let arrays = |columns: Vec<ExtensionColumns>| {
+        let mut arrays = ExtensionArrays::default();
+        columns.into_iter().for_each(|c| arrays.push(c));
+        arrays
+    };
+    let ids = |writes: &[&AssetWrite]| writes.iter().map(|w| w.asset_id.0).collect::<Vec<Uuid>>();
+    let (updated_servers, updated_workstations) =
+        (ids(&plan.updated_servers), ids(&plan.updated_workstations));
+    let WritePlan {
+        creates,
+        updates,
+        all,
+        workstations,
+        servers,
+        ..
+    } = plan;
+    let (workstations, servers) = (arrays(workstations), arrays(servers));
 
     let mut tx = pool.begin().await.ctx("begin asset batch")?;
     let provider = integration_provider(&mut tx, tenant, integration).await?;
@@ -368,15 +367,7 @@ pub(crate) async fn write(
         let updated = AssetArrays::new(&updates, false)
             .execute(&mut tx, UPDATE_ASSETS, tenant, synced_at)
             .await?;
-        if updated < updates.len() as u64 {
-            return Err(StoreError::Conflict {
-                message: format!(
-                    "{} of {} assets to update no longer exist; correlate the batch again",
-                    updates.len() as u64 - updated,
-                    updates.len()
-                ),
-            });
-        }
+        check_updated(updated, updates.len())?;
         if !updated_servers.is_empty() {
             sqlx::query("DELETE FROM workstation_assets WHERE tenant = $1 AND asset_id = ANY($2)")
                 .bind(tenant.0)

@@ -5,8 +5,8 @@
 
 use super::{begin_write, bulk, id, json, json_list, opt_ts, ts};
 use crate::asset_rules::{
-    self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED,
-    check_provider,
+    self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED, WritePlan,
+    check_provider, check_updated,
 };
 use crate::errors::{DbResultExt as _, corrupt, not_found};
 use crate::rows;
@@ -15,7 +15,7 @@ use futures::StreamExt as _;
 use futures::stream::BoxStream;
 use psa_ingest::contracts::ExternalIdChange;
 use psa_ingest::ports::{
-    AssetBatch, AssetMatch, AssetWrite, KnownDevice, ScopeDevice, StoreError, StoreResult,
+    AssetBatch, AssetMatch, AssetWrite, KnownDevice, ScopeDevice, StoreResult,
 };
 use psa_ingest::{AssetId, ClientId, IntegrationId, ProviderId, TenantId};
 use sqlx::{Row as _, SqliteConnection, SqlitePool};
@@ -295,28 +295,21 @@ pub(crate) async fn write(
     batch: &AssetBatch,
     synced_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let (creates, updates) = asset_rules::dedupe(&batch.creates, &batch.updates);
-    if creates.is_empty() && updates.is_empty() {
+    let Some(plan) = WritePlan::of(batch)? else {
         return Ok(());
-    }
-    let all: Vec<&AssetWrite> = creates.iter().chain(&updates).copied().collect();
-    let mut workstations = Vec::new();
-    let mut servers = Vec::new();
-    for write in &all {
-        let columns = ExtensionColumns::of(write)?;
-        match columns.table {
-            ExtensionTable::Workstation => workstations.push(columns),
-            ExtensionTable::Server => servers.push(columns),
-        }
-    }
-    // An updated asset whose type moved it to the other table loses its old
-    // extension row: delete from the table its new type does not use.
-    let (updated_servers, updated_workstations): (Vec<&AssetWrite>, Vec<&AssetWrite>) = updates
-        .iter()
-        .partition(|w| ExtensionTable::for_type(&w.device.device_type) == ExtensionTable::Server);
+    };
     let ids = |writes: Vec<&AssetWrite>| {
         json_list(&writes.iter().map(|w| id(w.asset_id)).collect::<Vec<_>>())
     };
+    let WritePlan {
+        creates,
+        updates,
+        all,
+        workstations,
+        servers,
+        updated_servers,
+        updated_workstations,
+    } = plan;
 
     let (tenant_id, at) = (id(tenant), ts(synced_at));
     let mut tx = begin_write(pool).await?;
@@ -328,15 +321,7 @@ pub(crate) async fn write(
     }
     if !updates.is_empty() {
         let updated = update_assets(&mut tx, &tenant_id, &at, &updates).await?;
-        if updated < updates.len() as u64 {
-            return Err(StoreError::Conflict {
-                message: format!(
-                    "{} of {} assets to update no longer exist; correlate the batch again",
-                    updates.len() as u64 - updated,
-                    updates.len()
-                ),
-            });
-        }
+        check_updated(updated, updates.len())?;
         if !updated_servers.is_empty() {
             sqlx::query(
                 "DELETE FROM workstation_assets WHERE tenant = ?1 AND asset_id IN (SELECT value FROM json_each(?2))",
