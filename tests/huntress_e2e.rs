@@ -1,6 +1,7 @@
 //! Huntress end to end, on both store backends: the simulator behind a
 //! registry holding the real `HuntressProvider`, driven by the psa-sync jobs
-//! (connect, then incident polls recorded as sync runs).
+//! (connect, then incident polls recorded as sync runs). Host details are
+//! on (the default): tickets show the agent's OS and addresses.
 
 mod support;
 
@@ -15,7 +16,7 @@ use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{ProviderRegistry, ProviderSecrets};
 use psa_store::DemoTenant;
 use psa_store::test_util::TestStore;
-use psa_testkit::huntress::{DatasetSpec, HuntressSim, NewIncident, SimConfig};
+use psa_testkit::huntress::{DatasetSpec, HuntressSim, NewIncident, SimAgent, SimConfig};
 use secrecy::SecretString;
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,17 @@ async fn simulator() -> HuntressSim {
         ..SimConfig::default()
     })
     .await
+}
+
+/// Whether a ticket description shows the host facts of a simulator agent.
+fn shows_host(description: &str, agent: &SimAgent) -> bool {
+    description.contains(&format!("- **Hostname:** {}", agent.hostname))
+        && description.contains(&format!("- **OS:** {}", agent.os))
+        && description.contains(&format!(
+            "- **IP addresses:** {}, {}",
+            agent.ipv4_address, agent.external_ip
+        ))
+        && description.contains(&format!("- **Serial number:** {}", agent.serial_number))
 }
 
 fn secrets(sim: &HuntressSim) -> ProviderSecrets {
@@ -247,6 +259,11 @@ async fn connect_route_update_close_and_fall_back(store: TestStore) {
             .clone()
     };
     let ticket = by_ref(first);
+    assert!(
+        shows_host(&ticket.description, &sim.agent(laptop).unwrap()),
+        "host details from the agent:\n{}",
+        ticket.description
+    );
     assert_eq!(ticket.client_id, s.demo.clients.acme);
     assert_eq!(ticket.board_id, s.demo.default_board.id);
     assert_eq!(ticket.status_id, s.demo.default_board.new);
@@ -346,7 +363,9 @@ async fn connect_route_update_close_and_fall_back(store: TestStore) {
         ("Stark Industries", None)
     );
 
-    // Nothing new: one request, no new tickets or notes.
+    // Nothing new: no new tickets or notes. Two requests: the incident
+    // page, and the laptop's agent (the simulator's clock puts every
+    // incident inside the 60 s overlap, and one agent is a single get).
     let report = poll(&store, &sim, &s).await;
     assert_eq!(
         (
@@ -354,8 +373,14 @@ async fn connect_route_update_close_and_fall_back(store: TestStore) {
             report.notes_added,
             report.requests_made
         ),
-        (0, 0, 1),
+        (0, 0, 2),
         "{report:?}"
+    );
+    assert_eq!(
+        sim.request_log()[1],
+        format!("/v1/agents/{laptop}"),
+        "{:?}",
+        sim.request_log()
     );
 }
 
@@ -420,16 +445,38 @@ async fn a_backfill_of_2000_incidents_stays_inside_the_rate_limit(store: TestSto
             .iter()
             .all(|t| t.board_id == s.demo.default_board.id && clients.contains(&t.client_id))
     );
-    // Four pages of 500 walked down, three of them fetched again: 2k - 1.
+    // Host details: every ticket of an incident with an agent shows that
+    // agent's host facts.
+    let mut with_host = 0;
+    for ticket in &tickets {
+        let id: u64 = ticket.source_reference.as_deref().unwrap().parse().unwrap();
+        if let Some(agent) = sim.incident(id).unwrap().agent_id {
+            let agent = sim.agent(agent).unwrap();
+            assert!(
+                shows_host(&ticket.description, &agent),
+                "incident {id}:\n{}",
+                ticket.description
+            );
+            with_host += 1;
+        }
+    }
+    assert!(with_host > 1_000, "{with_host} tickets with a host");
+    // Four pages of 500 walked down, three of them fetched again (2k - 1 =
+    // 7), one read of the organizations' agent counts, and one listing of
+    // 500 agents per organization (20): 28.
     assert!(
         report.requests_made <= 30,
         "{} requests: {:?}",
         report.requests_made,
         sim.request_log()
     );
-    assert_eq!(report.requests_made, 7, "{:?}", sim.request_log());
+    assert_eq!(report.requests_made, 28, "{:?}", sim.request_log());
+    let log = sim.request_log();
+    let listings = log.iter().filter(|r| r.starts_with("/v1/agents?")).count();
+    assert_eq!(listings, 20, "{log:?}");
+    assert!(!log.iter().any(|r| r.starts_with("/v1/agents/")), "{log:?}");
     println!(
-        "backfill on {}: {} incidents, {} requests, 0 × 429, {elapsed:?}",
+        "backfill with host details on {}: {} incidents, {} requests, 0 × 429, {elapsed:?}",
         store.backend(),
         report.received,
         report.requests_made

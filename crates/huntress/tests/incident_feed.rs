@@ -1,5 +1,6 @@
 //! The incident feed against the simulator: backfill, ascending order,
-//! bounded pages, overlap, steady state, and a list that changes mid-walk.
+//! bounded pages, overlap, steady state, a list that changes mid-walk, and
+//! the cost of host details.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::{StreamExt, TryStreamExt};
@@ -22,6 +23,8 @@ async fn sim() -> HuntressSim {
     .await
 }
 
+/// A feed without host details: most tests here count the walk's own
+/// requests.
 fn source(sim: &HuntressSim, page_size: u32) -> HuntressIncidentSource {
     let client = HuntressClient::builder()
         .credentials(
@@ -34,7 +37,14 @@ fn source(sim: &HuntressSim, page_size: u32) -> HuntressIncidentSource {
         .build()
         .unwrap();
     let api: Arc<dyn HuntressApi> = Arc::new(client);
-    HuntressIncidentSource::new(api, Some(sim.account().subdomain)).with_page_size(page_size)
+    HuntressIncidentSource::new(api, Some(sim.account().subdomain))
+        .with_page_size(page_size)
+        .with_agent_details(false)
+}
+
+/// Requests of the log whose path and query start with `prefix`.
+fn count(log: &[String], prefix: &str) -> usize {
+    log.iter().filter(|r| r.starts_with(prefix)).count()
 }
 
 async fn poll(
@@ -267,4 +277,119 @@ async fn an_undecodable_incident_is_skipped_and_kept_for_reporting() {
     let skipped = &source.skipped().recent()[0];
     assert_eq!(skipped.id.as_deref(), Some(ids[2].to_string().as_str()));
     assert_eq!(skipped.raw["updated_at"], "not a timestamp");
+}
+
+#[tokio::test]
+async fn a_backfill_with_host_details_lists_each_organization_once() {
+    let sim = sim().await;
+    let summary = sim.generate(&DatasetSpec::default());
+    let source = source(&sim, 500).with_agent_details(true);
+
+    let items = poll(&source, None, summary.oldest_update.unwrap()).await;
+    assert_eq!(items.len(), 2_000);
+    assert_ascending(&items);
+    let mut with_agent = 0;
+    for item in &items {
+        let Some(device) = &item.incident.device_ref else {
+            continue;
+        };
+        with_agent += 1;
+        let id: u64 = device.agent_id.as_deref().unwrap().parse().unwrap();
+        let agent = sim.agent(id).unwrap();
+        assert_eq!(device.hostname.as_deref(), Some(agent.hostname.as_str()));
+        assert_eq!(device.os.as_deref(), Some(agent.os.as_str()));
+        assert_eq!(
+            device.serial_number.as_deref(),
+            Some(agent.serial_number.as_str())
+        );
+        assert_eq!(device.ip_addresses, [agent.ipv4_address, agent.external_ip]);
+        assert_eq!(device.last_seen_at, Some(agent.last_callback_at));
+    }
+    assert!(with_agent > 1_500, "{with_agent} incidents name an agent");
+
+    // The walk's 7, one read of the organizations' sizes, and one listing
+    // per organization (each has about 100 agents: one page); no agent is
+    // read on its own or twice.
+    let log = sim.request_log();
+    assert_eq!(count(&log, "/v1/incident_reports?"), 7);
+    assert_eq!(count(&log, "/v1/organizations?limit=500"), 1);
+    assert_eq!(count(&log, "/v1/agents/"), 0);
+    let listings: HashSet<&String> = log
+        .iter()
+        .filter(|r| r.starts_with("/v1/agents?"))
+        .collect();
+    assert_eq!(listings.len(), 20, "{log:?}");
+    assert!(listings.iter().all(|r| r.contains("limit=500")));
+    for org in &summary.organization_ids {
+        let filter = format!("organization_id={org}");
+        assert_eq!(
+            listings
+                .iter()
+                .filter(|r| r.split(['?', '&']).any(|p| p == filter))
+                .count(),
+            1,
+            "{log:?}"
+        );
+    }
+    assert_eq!(source.requests_made(), 28);
+    assert_eq!(sim.requests_served(), 28);
+}
+
+#[tokio::test]
+async fn a_steady_state_cycle_with_host_details_reads_the_overlap_agents_once() {
+    let sim = sim().await;
+    let org = sim.add_organization("Acme Dental");
+    let agent = sim.add_agent(org, "ACME-WS01");
+    for _ in 0..30 {
+        sim.advance(TimeDelta::minutes(2));
+        sim.add_incident(NewIncident::new(org, Some(agent)));
+    }
+    sim.advance(TimeDelta::hours(1));
+    let source = source(&sim, 10).with_agent_details(true);
+    let start = sim.now() - TimeDelta::days(1);
+
+    let first = poll(&source, None, start).await;
+    assert_eq!(first.len(), 30);
+    assert!(first.iter().all(|i| {
+        i.incident.device_ref.as_ref().unwrap().os.as_deref() == Some("Windows 11 Pro")
+    }));
+    // Three pages walked down, two fetched again, one agent got once.
+    assert_eq!(count(&sim.request_log(), &format!("/v1/agents/{agent}")), 1);
+    assert_eq!(sim.requests_served(), 6);
+
+    // Nothing new: the page, and the agent of the overlap's incident.
+    sim.reset_counters();
+    let cursor = first.last().unwrap().cursor.clone();
+    let again = poll(&source, Some(&cursor), start).await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        sim.request_log(),
+        [
+            "/v1/incident_reports?limit=10&sort_field=updated_at&sort_direction=desc".to_owned(),
+            format!("/v1/agents/{agent}"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_agent_listing_leaves_details_empty_and_the_feed_complete() {
+    let sim = sim().await;
+    let org = sim.add_organization("Acme Dental");
+    let agents: Vec<u64> = (0..5)
+        .map(|n| sim.add_agent(org, &format!("ACME-WS{n:02}")))
+        .collect();
+    for agent in &agents {
+        sim.add_incident(NewIncident::new(org, Some(*agent)));
+    }
+    sim.inject_on("/v1/agents", psa_testkit::huntress::Fault::Status(400), 1);
+    let source = source(&sim, 500).with_agent_details(true);
+
+    let items = poll(&source, None, sim.now() - TimeDelta::days(1)).await;
+    assert_eq!(items.len(), 5);
+    for item in &items {
+        let device = item.incident.device_ref.as_ref().unwrap();
+        assert!(device.os.is_none() && device.ip_addresses.is_empty());
+    }
+    // The page, the sizes, the one failed listing: no single gets after it.
+    assert_eq!(sim.requests_served(), 3, "{:?}", sim.request_log());
 }

@@ -158,14 +158,15 @@ async fn open_makes_no_request_and_its_sources_work() {
 }
 
 #[tokio::test]
-async fn agent_details_fill_the_device_when_asked() {
+async fn host_details_fill_the_device_unless_turned_off() {
     let sim = HuntressSim::start().await;
     let acme = sim.add_organization("Acme Dental");
     let agent = sim.add_agent(acme, "ACME-WS01");
     for _ in 0..3 {
         sim.add_incident(NewIncident::new(acme, Some(agent)));
     }
-    let settings = json!({"api_base_url": sim.uri(), "agent_details": true, "account": {"subdomain": "simmsp"}});
+    // Host details are on by default.
+    let settings = json!({"api_base_url": sim.uri(), "account": {"subdomain": "simmsp"}});
     let connection = provider().open(&settings, &secrets(&sim)).unwrap();
     let items: Vec<_> = connection
         .incidents
@@ -195,4 +196,24 @@ async fn agent_details_fill_the_device_when_asked() {
             format!("/v1/agents/{agent}")
         ]
     );
+
+    sim.reset_counters();
+    let settings = json!({"api_base_url": sim.uri(), "agent_details": false});
+    let connection = provider().open(&settings, &secrets(&sim)).unwrap();
+    let items: Vec<_> = connection
+        .incidents
+        .as_ref()
+        .unwrap()
+        .incidents_since(None, sim.now() - chrono::TimeDelta::days(1))
+        .try_collect()
+        .await
+        .unwrap();
+    let device = items[0].incident.device_ref.as_ref().unwrap();
+    assert_eq!(
+        device.hostname.as_deref(),
+        Some("ACME-WS01"),
+        "from the subject"
+    );
+    assert!(device.os.is_none());
+    assert_eq!(sim.requests_served(), 1, "the list only");
 }

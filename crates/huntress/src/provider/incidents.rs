@@ -26,6 +26,16 @@
 //! transient error; what was yielded stays valid and the next cycle resumes
 //! from its cursor.
 //!
+//! # Host details
+//!
+//! On by default ([`HuntressIncidentSource::with_agent_details`]): each
+//! incident that names an agent gets its host's name, OS, addresses, serial
+//! number and last callback. The descending walk notes the agents of every
+//! page it walks; before a page is yielded its agents are read, per
+//! organization by single gets or by listing the organization's agents,
+//! whichever costs fewer requests, never twice in a walk (see the
+//! `agent_details` module). A failed read leaves the details empty.
+//!
 //! # Errors and skipped records
 //!
 //! Every error ends the stream (HTTP failure, repeated page token, invalid
@@ -90,7 +100,7 @@ impl HuntressIncidentSource {
             subdomain,
             page_size: MAX_PAGE_SIZE,
             overlap: Self::DEFAULT_OVERLAP,
-            agent_details: false,
+            agent_details: true,
             skipped: SkippedRecords::new(),
         }
     }
@@ -118,9 +128,11 @@ impl HuntressIncidentSource {
         self
     }
 
-    /// Fills each incident's host details (OS, addresses, serial, last
-    /// callback) from `GET /v1/agents/{id}`, one request per distinct agent
-    /// per walk. Off by default: a report names its agent only.
+    /// Whether to fill each incident's host details (host name, OS,
+    /// addresses, serial, last callback) from its agent; on by default. A
+    /// walk reads each agent at most once, per organization by single
+    /// `GET /v1/agents/{id}` or by listing the organization's agents,
+    /// whichever costs fewer requests. Off: a report names its agent only.
     pub fn with_agent_details(mut self, on: bool) -> Self {
         self.agent_details = on;
         self
@@ -221,13 +233,7 @@ impl<'a> FeedWalk<'a> {
 
     async fn next(&mut self) -> Option<Result<FeedItem, SourceError>> {
         loop {
-            if let Some(mut item) = self.pending.pop_front() {
-                if self.source.agent_details
-                    && let Ok(FeedItem { incident, .. }) = &mut item
-                    && let Some(device) = &mut incident.device_ref
-                {
-                    self.agents.fill(self.source.api.as_ref(), device).await;
-                }
+            if let Some(item) = self.pending.pop_front() {
                 return Some(item);
             }
             match std::mem::replace(&mut self.phase, Phase::Done) {
@@ -257,13 +263,24 @@ impl<'a> FeedWalk<'a> {
             Err(error) => return self.fail(error.into()),
         };
         let (first, last) = boundary_keys(&page);
+        if self.source.agent_details {
+            // Noted now, so the choice of how to read agents sees the
+            // whole walk before the first page is yielded.
+            for report in &page.items {
+                if let (Some(agent), Some(at)) = (report.agent_id, report.changed_at())
+                    && at >= self.floor
+                {
+                    self.agents.note(report.organization_id, agent);
+                }
+            }
+        }
         let reaches_floor = page
             .items
             .iter()
             .any(|r| r.changed_at().is_some_and(|at| at < self.floor));
         let next = page.next_page_token.clone();
         if reaches_floor || next.is_none() {
-            self.yield_page(page);
+            self.yield_page(page).await;
             self.phase = if self.marks.is_empty() {
                 Phase::Done
             } else {
@@ -291,7 +308,7 @@ impl<'a> FeedWalk<'a> {
         if boundary_keys(&page) != (mark.first, mark.last) {
             return self.restart();
         }
-        self.yield_page(page);
+        self.yield_page(page).await;
         self.phase = if self.marks.is_empty() {
             Phase::Done
         } else {
@@ -328,10 +345,11 @@ impl<'a> FeedWalk<'a> {
         self.phase = Phase::Descend { token: None };
     }
 
-    /// Queues a page's rows at or after the floor, oldest first. Rows that
-    /// cannot be used (undecodable, or without any time) are skipped and
-    /// logged, unless they sit past the first row older than the floor.
-    fn yield_page(&mut self, page: Page<IncidentReport>) {
+    /// Queues a page's rows at or after the floor, oldest first, with their
+    /// host details. Rows that cannot be used (undecodable, or without any
+    /// time) are skipped and logged, unless they sit past the first row
+    /// older than the floor.
+    async fn yield_page(&mut self, page: Page<IncidentReport>) {
         let mut rows = Vec::new();
         for (position, row) in rows_in_order(page).into_iter().enumerate() {
             match row {
@@ -350,12 +368,26 @@ impl<'a> FeedWalk<'a> {
                 },
             }
         }
+        if self.source.agent_details {
+            let agents: Vec<_> = rows
+                .iter()
+                .filter_map(|r| Some((r.organization_id, r.agent_id?)))
+                .collect();
+            self.agents.resolve(self.source.api.as_ref(), &agents).await;
+        }
         for report in rows.into_iter().rev() {
             let id = report.id;
+            let agent = report.agent_id;
             // Rows kept have a change time, so normalizing cannot fail.
-            let Ok(incident) = normalize_incident(report, self.source.subdomain.as_deref()) else {
+            let Ok(mut incident) = normalize_incident(report, self.source.subdomain.as_deref())
+            else {
                 continue;
             };
+            if let (Some(agent), Some(device)) = (agent, &mut incident.device_ref)
+                && let Some(facts) = self.agents.facts(agent)
+            {
+                facts.apply(device);
+            }
             let at = incident.updated_at;
             self.last_yielded = Some(self.last_yielded.map_or(at, |last| last.max(at)));
             let cursor = CursorPosition {
@@ -388,7 +420,7 @@ fn boundary_keys(page: &Page<IncidentReport>) -> (Option<Key>, Option<Key>) {
 mod tests {
     use super::*;
     use crate::MockHuntressApi;
-    use crate::models::Organization;
+    use crate::models::{Agent, AgentId, Organization};
     use futures::TryStreamExt;
     use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -555,6 +587,76 @@ mod tests {
         assert_eq!(ids, ["6", "8"]);
         assert_eq!(source.skipped().total(), 1);
         assert_eq!(source.skipped().recent()[0].id.as_deref(), Some("7"));
+    }
+
+    #[tokio::test]
+    async fn host_details_are_chosen_for_the_whole_walk_before_the_first_page() {
+        let on_agent = |id: u64, agent: u64, minute: i64| IncidentReport {
+            organization_id: Some(OrganizationId(7)),
+            agent_id: Some(AgentId(agent)),
+            ..report(id, minute)
+        };
+        let mut mock = MockHuntressApi::new();
+        mock.expect_list_incident_reports()
+            .returning(move |q| match q.page_token.as_deref() {
+                None => Ok(Page::new(vec![on_agent(4, 1, 40), on_agent(3, 2, 30)])
+                    .with_next_page_token("p2")),
+                _ => Ok(Page::new(vec![on_agent(2, 3, 20), on_agent(1, 3, 10)])),
+            });
+        // The oldest page alone names one agent, but the walk down saw
+        // three: one listing beats three gets.
+        mock.expect_list_organizations().times(1).returning(|_| {
+            Ok(Page::new(vec![Organization {
+                id: OrganizationId(7),
+                agents_count: Some(40),
+                ..Organization::default()
+            }]))
+        });
+        mock.expect_list_agents()
+            .withf(|q| q.organization_id == Some(OrganizationId(7)) && q.limit == Some(500))
+            .times(1)
+            .returning(|_| {
+                Ok(Page::new(
+                    (1..=40)
+                        .map(|id| Agent {
+                            id: AgentId(id),
+                            os: Some(format!("OS {id}")),
+                            ..Agent::default()
+                        })
+                        .collect(),
+                ))
+            });
+        mock.expect_get_agent().never();
+        let items: Vec<_> = source(mock)
+            .incidents_since(None, at(0))
+            .try_collect()
+            .await
+            .unwrap();
+        let os: Vec<_> = items
+            .iter()
+            .map(|i| i.incident.device_ref.as_ref().unwrap().os.clone().unwrap())
+            .collect();
+        assert_eq!(os, ["OS 3", "OS 3", "OS 2", "OS 1"]);
+    }
+
+    #[tokio::test]
+    async fn host_details_off_reads_no_agent() {
+        let mut mock = MockHuntressApi::new();
+        mock.expect_list_incident_reports().times(1).returning(|_| {
+            Ok(Page::new(vec![IncidentReport {
+                agent_id: Some(AgentId(1)),
+                ..report(1, 10)
+            }]))
+        });
+        let source = source(mock).with_agent_details(false);
+        let items: Vec<_> = source
+            .incidents_since(None, at(0))
+            .try_collect()
+            .await
+            .unwrap();
+        let device = items[0].incident.device_ref.as_ref().unwrap();
+        assert_eq!(device.agent_id.as_deref(), Some("1"));
+        assert!(device.os.is_none());
     }
 
     #[tokio::test]

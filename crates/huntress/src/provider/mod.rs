@@ -189,7 +189,7 @@ impl Provider for HuntressProvider {
 
     /// Builds the scope and incident sources over one client, without a
     /// request. Portal links use `account.subdomain` from the settings;
-    /// `agent_details: true` makes the feed fill host details.
+    /// the feed fills host details unless `agent_details` is `false`.
     fn open(
         &self,
         settings: &serde_json::Value,

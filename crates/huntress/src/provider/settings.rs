@@ -16,9 +16,10 @@ pub struct HuntressSettings {
     /// The account's portal subdomain (setting `account.subdomain`, written
     /// from what the connection test learned), for incident portal links.
     pub account_subdomain: Option<String>,
-    /// Whether the incident feed reads each incident's agent for host
-    /// details (setting `agent_details`, default `false`; one request per
-    /// distinct agent per poll).
+    /// Whether the incident feed fills each incident's host details from its
+    /// agent (setting `agent_details`, default `true`; `false` turns it
+    /// off). A poll reads each agent at most once, per organization by
+    /// single gets or one listing, whichever costs fewer requests.
     pub agent_details: bool,
 }
 
@@ -27,7 +28,7 @@ impl Default for HuntressSettings {
         Self {
             api_base_url: DEFAULT_BASE_URL.to_owned(),
             account_subdomain: None,
-            agent_details: false,
+            agent_details: true,
         }
     }
 }
@@ -115,9 +116,11 @@ mod tests {
         .unwrap();
         assert_eq!(custom.api_base_url, "http://127.0.0.1:9");
         assert_eq!(custom.account_subdomain.as_deref(), Some("acme"));
-        assert!(!custom.agent_details);
-        let with_details = HuntressSettings::from_json(&json!({"agent_details": true})).unwrap();
-        assert!(with_details.agent_details);
+        assert!(custom.agent_details, "host details are on by default");
+        let without = HuntressSettings::from_json(&json!({"agent_details": false})).unwrap();
+        assert!(!without.agent_details);
+        let explicit = HuntressSettings::from_json(&json!({"agent_details": null})).unwrap();
+        assert!(explicit.agent_details, "null means the default");
     }
 
     #[test]

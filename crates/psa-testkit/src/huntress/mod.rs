@@ -383,6 +383,11 @@ impl HuntressSim {
         self.state().agents.len()
     }
 
+    /// One agent as the simulator holds it.
+    pub fn agent(&self, id: u64) -> Option<SimAgent> {
+        self.state().agents.get(&id).cloned()
+    }
+
     /// Generates a large deterministic dataset (see [`DatasetSpec`]). The
     /// incidents' `updated_at` lie before the clock, so later changes are
     /// newer than all of them.

@@ -563,6 +563,52 @@ mod tests {
     }
 
     #[test]
+    fn agents_list_by_organization_in_pages_of_500_and_organizations_count_them() {
+        let mut state = state();
+        crate::huntress::dataset::generate(
+            &mut state,
+            &crate::huntress::DatasetSpec {
+                organizations: 2,
+                agents: 1_200,
+                incidents: 0,
+                ..crate::huntress::DatasetSpec::default()
+            },
+        );
+        let org = state.organizations.keys().next_back().copied().unwrap();
+        let in_org = state
+            .agents
+            .values()
+            .filter(|a| a.organization_id == org)
+            .count();
+        assert!(in_org > 500, "{in_org} agents need two pages");
+        let org_text = org.to_string();
+        let record = body(&get(&mut state, &format!("/v1/organizations/{org}"), &[]));
+        assert_eq!(record["organization"]["agents_count"], in_org);
+        let mut seen = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut query = vec![("organization_id", org_text.as_str()), ("limit", "500")];
+            if let Some(token) = &token {
+                query.push(("page_token", token));
+            }
+            let answer = body(&get(&mut state, "/v1/agents", &query));
+            let agents = answer["agents"].as_array().unwrap();
+            assert!(agents.len() <= 500);
+            seen.extend(agents.iter().map(|a| {
+                assert_eq!(a["organization_id"], org);
+                a["id"].as_u64().unwrap()
+            }));
+            match answer["pagination"]["next_page_token"].as_str() {
+                Some(next) => token = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), in_org);
+    }
+
+    #[test]
     fn tokens_round_trip() {
         assert_eq!(decode_token(&encode_token(500)), Some(500));
         assert_eq!(decode_token("bm9wZQ"), None);
