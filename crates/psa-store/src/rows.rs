@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use psa_ingest::ProviderId;
 use psa_ingest::contracts::DeviceType;
 use psa_ingest::ports::{
-    Alert, Board, Category, Client, Comment, EntityMapping, Integration, KnownDevice, Priority,
-    RunOutcome, ScopeMapping, Status, StoreResult, SyncRun, SyncStatus, Ticket,
+    Alert, Board, Category, Client, Comment, EntityMapping, Integration, KnownDevice, Lease,
+    Priority, RunOutcome, ScheduledJob, ScopeMapping, Status, StoreResult, SyncRun, SyncStatus,
+    Ticket,
 };
 use uuid::Uuid;
 
@@ -190,6 +191,39 @@ pub(crate) fn sync_run<R: RowExt>(row: &R) -> StoreResult<SyncRun> {
         counts: row.json("counts")?,
         requests_made: row.int64("requests_made")?,
         error: row.opt_text("error")?,
+    })
+}
+
+pub(crate) fn scheduled_job<R: RowExt>(row: &R) -> StoreResult<ScheduledJob> {
+    Ok(ScheduledJob {
+        tenant: row.uuid("tenant")?.into(),
+        integration: row.uuid("integration_id")?.into(),
+        job: row.text("job")?,
+        next_due_at: row.time("next_due_at")?,
+        lease_holder: row.opt_text("lease_holder")?,
+        lease_expires_at: row.opt_time("lease_expires_at")?,
+    })
+}
+
+/// A claimed `sync_schedules` row joined with its integration's provider.
+pub(crate) fn lease<R: RowExt>(row: &R) -> StoreResult<Lease> {
+    let missing = |col: &str| corrupt(format!("claimed job without {col}"));
+    Ok(Lease {
+        tenant: row.uuid("tenant")?.into(),
+        integration: row.uuid("integration_id")?.into(),
+        provider: provider(row.text("provider")?)?,
+        job: row.text("job")?,
+        due_at: row.time("next_due_at")?,
+        holder: row
+            .opt_text("lease_holder")?
+            .ok_or_else(|| missing("lease_holder"))?,
+        token: row
+            .opt_uuid("lease_token")?
+            .ok_or_else(|| missing("lease_token"))?,
+        expires_at: row
+            .opt_time("lease_expires_at")?
+            .ok_or_else(|| missing("lease_expires_at"))?,
+        taken_over_from: row.opt_text("lease_taken_from")?,
     })
 }
 

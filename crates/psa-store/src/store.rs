@@ -12,9 +12,10 @@ use psa_ingest::contracts::{ExternalIdChange, NormalizedScope};
 use psa_ingest::ports::{
     Alert, AlertStore, AlertTicket, AlertUpsert, AlertUpserted, AssetBatch, AssetMatch, AssetStore,
     Board, CatalogStore, Category, Client, Comment, EntityMapping, EntityMappingStore, Integration,
-    IntegrationStore, KnownDevice, NewComment, NewIntegration, NewTicket, Priority, RunFinish,
-    ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome, SecretStore,
-    Status, StoreError, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
+    IntegrationStore, KnownDevice, Lease, NewComment, NewIntegration, NewTicket, Priority,
+    RunFinish, ScheduleStore, ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping,
+    ScopeMappingStore, ScopeUpsertOutcome, SecretStore, Status, StoreError, StoreResult, SyncRun,
+    SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
 };
 use psa_ingest::{
     AlertId, AssetId, ClientId, IntegrationId, ProviderId, StatusId, SyncRunId, TenantId, TicketId,
@@ -549,5 +550,105 @@ impl SyncRunStore for PsaStore {
             )));
         }
         dispatch!(self, sync_runs::list(tenant, integration, limit))
+    }
+
+    async fn abandon_sync_runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        kinds: &[&str],
+        error: &str,
+    ) -> StoreResult<u64> {
+        dispatch!(self, sync_runs::abandon(tenant, integration, kinds, error))
+    }
+}
+
+/// Longest job name accepted.
+const MAX_JOB_NAME: usize = 100;
+
+fn check_job(job: &str) -> StoreResult<()> {
+    if job.trim().is_empty() || job.len() > MAX_JOB_NAME {
+        return Err(invalid(format!(
+            "job name must be 1 to {MAX_JOB_NAME} bytes and not blank, got {job:?}"
+        )));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl ScheduleStore for PsaStore {
+    async fn ensure_job(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        job: &str,
+        due_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        check_job(job)?;
+        dispatch!(
+            self,
+            schedules::set_due(tenant, integration, job, due_at, false)
+        )
+    }
+
+    async fn set_job_due(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        job: &str,
+        due_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        check_job(job)?;
+        dispatch!(
+            self,
+            schedules::set_due(tenant, integration, job, due_at, true)
+        )
+    }
+
+    async fn unschedule_integration(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<u64> {
+        dispatch!(self, schedules::unschedule(tenant, integration))
+    }
+
+    async fn list_scheduled_jobs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Vec<ScheduledJob>> {
+        dispatch!(self, schedules::list(tenant, integration))
+    }
+
+    async fn claim_due_jobs(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Lease>> {
+        if holder.trim().is_empty() {
+            return Err(invalid("lease holder must not be blank"));
+        }
+        if limit < 0 {
+            return Err(invalid(format!(
+                "claim limit must not be negative, got {limit}"
+            )));
+        }
+        if expires_at <= now {
+            return Err(invalid(format!(
+                "lease must end after it starts: {expires_at} is not after {now}"
+            )));
+        }
+        dispatch!(self, schedules::claim(holder, now, expires_at, limit))
+    }
+
+    async fn renew_lease(&self, lease: &Lease, expires_at: DateTime<Utc>) -> StoreResult<bool> {
+        dispatch!(self, schedules::renew(lease, expires_at))
+    }
+
+    async fn release_lease(&self, lease: &Lease, next_due_at: DateTime<Utc>) -> StoreResult<bool> {
+        dispatch!(self, schedules::release(lease, next_due_at))
     }
 }

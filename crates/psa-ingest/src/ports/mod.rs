@@ -10,6 +10,7 @@ mod catalog;
 mod entity_mappings;
 mod error;
 mod integrations;
+mod schedules;
 mod scopes;
 mod secrets;
 mod sync_runs;
@@ -23,6 +24,7 @@ pub use error::{StoreError, StoreResult};
 pub use integrations::{
     Integration, IntegrationStore, NewIntegration, SyncStateUpdate, SyncStatus,
 };
+pub use schedules::{Lease, ScheduleStore, ScheduledJob};
 pub use scopes::{ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome};
 pub use secrets::SecretStore;
 pub use sync_runs::{RunFinish, RunOutcome, SyncRun, SyncRunStore};
@@ -39,6 +41,7 @@ pub trait Store:
     + EntityMappingStore
     + SecretStore
     + SyncRunStore
+    + ScheduleStore
 {
 }
 
@@ -52,5 +55,6 @@ impl<T> Store for T where
         + EntityMappingStore
         + SecretStore
         + SyncRunStore
+        + ScheduleStore
 {
 }

@@ -108,4 +108,16 @@ pub trait SyncRunStore: Send + Sync {
         integration: IntegrationId,
         limit: i64,
     ) -> StoreResult<Vec<SyncRun>>;
+
+    /// Marks the integration's runs of these kinds that are still `running`
+    /// as failed with `error`: their worker stopped without finishing them
+    /// (its lease expired and another worker took the job over). Returns how
+    /// many were marked.
+    async fn abandon_sync_runs(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        kinds: &[&str],
+        error: &str,
+    ) -> StoreResult<u64>;
 }

@@ -76,3 +76,28 @@ pub(crate) async fn list(
     .ctx("list sync runs")?;
     rows::all(&rows, rows::sync_run)
 }
+
+pub(crate) async fn abandon(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    kinds: &[&str],
+    error: &str,
+) -> StoreResult<u64> {
+    let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+    let done = sqlx::query(
+        "UPDATE sync_runs SET finished_at = $4, outcome = $5, error = $6 \
+         WHERE tenant = $1 AND integration_id = $2 AND kind = ANY($3) AND outcome = $7",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .bind(kinds)
+    .bind(Utc::now())
+    .bind(RunOutcome::Failed.as_str())
+    .bind(error)
+    .bind(RunOutcome::Running.as_str())
+    .execute(pool)
+    .await
+    .ctx("abandon sync runs")?;
+    Ok(done.rows_affected())
+}

@@ -77,3 +77,28 @@ pub(crate) async fn list(
     .ctx("list sync runs")?;
     rows::all(&rows, rows::sync_run)
 }
+
+pub(crate) async fn abandon(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    kinds: &[&str],
+    error: &str,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE sync_runs SET finished_at = ?4, outcome = ?5, error = ?6 \
+         WHERE tenant = ?1 AND integration_id = ?2 AND outcome = ?7 \
+           AND kind IN (SELECT value FROM json_each(?3))",
+    )
+    .bind(id(tenant))
+    .bind(id(integration))
+    .bind(super::json_list(kinds))
+    .bind(ts(Utc::now()))
+    .bind(RunOutcome::Failed.as_str())
+    .bind(error)
+    .bind(RunOutcome::Running.as_str())
+    .execute(pool)
+    .await
+    .ctx("abandon sync runs")?;
+    Ok(done.rows_affected())
+}
