@@ -53,3 +53,20 @@ pub async fn execute(store: &PsaStore, sql: &'static str) {
         }
     }
 }
+
+/// Runs a `SELECT COUNT(*) ... WHERE tenant = $1` for one tenant on either
+/// backend.
+pub async fn count_for_tenant(store: &PsaStore, sql: &'static str, tenant: TenantId) -> i64 {
+    match store.backend() {
+        Backend::Postgres => sqlx::query_scalar(sql)
+            .bind(tenant.0)
+            .fetch_one(store.postgres_pool().unwrap())
+            .await
+            .unwrap(),
+        Backend::Sqlite => sqlx::query_scalar(sql)
+            .bind(tenant.0.hyphenated().to_string())
+            .fetch_one(store.sqlite_pool().unwrap())
+            .await
+            .unwrap(),
+    }
+}

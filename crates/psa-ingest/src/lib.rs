@@ -10,6 +10,7 @@ pub mod engine;
 mod ids;
 mod open_enum;
 pub mod ports;
+pub mod progress;
 mod provider_id;
 pub mod settings;
 pub mod sources;

@@ -13,7 +13,7 @@ use psa_ingest::ports::{
     Alert, AlertStore, AlertTicket, AlertUpsert, AlertUpserted, AssetBatch, AssetMatch, AssetStore,
     Board, CatalogStore, Category, Client, Comment, EntityMapping, EntityMappingStore, Integration,
     IntegrationStore, KnownDevice, Lease, NewComment, NewIntegration, NewTicket, Priority,
-    RunFinish, ScheduleStore, ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping,
+    RunFinish, RunOutcome, ScheduleStore, ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping,
     ScopeMappingStore, ScopeUpsertOutcome, SecretStore, Status, StoreError, StoreResult, SyncRun,
     SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
 };
@@ -557,9 +557,13 @@ impl SyncRunStore for PsaStore {
         tenant: TenantId,
         integration: IntegrationId,
         kinds: &[&str],
+        outcome: RunOutcome,
         error: &str,
     ) -> StoreResult<u64> {
-        dispatch!(self, sync_runs::abandon(tenant, integration, kinds, error))
+        dispatch!(
+            self,
+            sync_runs::abandon(tenant, integration, kinds, outcome, error)
+        )
     }
 }
 

@@ -109,15 +109,16 @@ pub trait SyncRunStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<SyncRun>>;
 
-    /// Marks the integration's runs of these kinds that are still `running`
-    /// as failed with `error`: their worker stopped without finishing them
-    /// (its lease expired and another worker took the job over). Returns how
-    /// many were marked.
+    /// Ends the integration's runs of these kinds that are still `running`
+    /// with `outcome` and `error`: their worker stopped without finishing
+    /// them (it crashed and another worker took the job over, or it was shut
+    /// down). Returns how many were ended.
     async fn abandon_sync_runs(
         &self,
         tenant: TenantId,
         integration: IntegrationId,
         kinds: &[&str],
+        outcome: RunOutcome,
         error: &str,
     ) -> StoreResult<u64>;
 }

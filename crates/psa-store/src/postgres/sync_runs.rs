@@ -82,6 +82,7 @@ pub(crate) async fn abandon(
     tenant: TenantId,
     integration: IntegrationId,
     kinds: &[&str],
+    outcome: RunOutcome,
     error: &str,
 ) -> StoreResult<u64> {
     let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
@@ -93,7 +94,7 @@ pub(crate) async fn abandon(
     .bind(integration.0)
     .bind(kinds)
     .bind(Utc::now())
-    .bind(RunOutcome::Failed.as_str())
+    .bind(outcome.as_str())
     .bind(error)
     .bind(RunOutcome::Running.as_str())
     .execute(pool)

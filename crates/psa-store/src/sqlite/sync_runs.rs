@@ -83,6 +83,7 @@ pub(crate) async fn abandon(
     tenant: TenantId,
     integration: IntegrationId,
     kinds: &[&str],
+    outcome: RunOutcome,
     error: &str,
 ) -> StoreResult<u64> {
     let done = sqlx::query(
@@ -94,7 +95,7 @@ pub(crate) async fn abandon(
     .bind(id(integration))
     .bind(super::json_list(kinds))
     .bind(ts(Utc::now()))
-    .bind(RunOutcome::Failed.as_str())
+    .bind(outcome.as_str())
     .bind(error)
     .bind(RunOutcome::Running.as_str())
     .execute(pool)

@@ -242,7 +242,13 @@ async fn abandoned_runs_of_the_named_kinds_are_marked_failed(store: TestStore) {
         .unwrap();
 
     let marked = store
-        .abandon_sync_runs(tenant, int.id, &["scopes", "devices_full"], "worker lost")
+        .abandon_sync_runs(
+            tenant,
+            int.id,
+            &["scopes", "devices_full"],
+            RunOutcome::Failed,
+            "worker lost",
+        )
         .await
         .unwrap();
     assert_eq!(marked, 1);

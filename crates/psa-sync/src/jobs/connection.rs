@@ -1,7 +1,9 @@
-use crate::{SyncError, secrets};
+use super::sync::observed_sync_scopes;
+use crate::events::Observer;
+use crate::{SyncError, schedule, secrets};
 use chrono::Utc;
 use psa_ingest::engine::incidents::prefill_severity_priorities;
-use psa_ingest::engine::scopes::{ScopeSyncReport, sync_scopes};
+use psa_ingest::engine::scopes::ScopeSyncReport;
 use psa_ingest::ports::{Integration, Store};
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{Connection, ConnectionInfo, Provider, ProviderRegistry, ProviderSecrets};
@@ -26,7 +28,8 @@ pub(crate) async fn load<'r, S: Store + ?Sized>(
 /// Connects an integration: tests the connection with `secrets`, stores the
 /// secrets, records what the test learned (under `account` in the settings),
 /// marks the integration active, pre-fills the severity to priority map of a
-/// provider with an incident feed, and syncs its scopes.
+/// provider with an incident feed, puts its jobs on the schedule (due at
+/// once) and syncs its scopes (recorded as a sync run).
 pub async fn connect<S: Store + ?Sized>(
     store: &S,
     registry: &ProviderRegistry,
@@ -76,20 +79,32 @@ pub async fn connect<S: Store + ?Sized>(
         .set_connection(tenant, integration, true, Some(Utc::now()))
         .await?;
 
-    let connection = provider.open(&settings, secrets)?;
-    let scopes = match &connection.scopes {
-        Some(source) => Some(
-            sync_scopes(store, tenant, integration, source.as_ref())
-                .await
-                .map_err(SyncError::from)?,
-        ),
-        None => None,
+    // The connection must open with what was stored; the worker then finds
+    // the integration's jobs due at once.
+    provider.open(&settings, secrets)?;
+    let capabilities = provider.descriptor().capabilities;
+    schedule::ensure_jobs(
+        store,
+        tenant,
+        integration,
+        &capabilities,
+        &settings,
+        Utc::now(),
+    )
+    .await?;
+    let scopes = if capabilities.scope_sync {
+        Some(
+            observed_sync_scopes(store, registry, tenant, integration, &Observer::default())
+                .await?,
+        )
+    } else {
+        None
     };
     Ok((info, scopes))
 }
 
-/// Disconnects an integration: deletes its secrets and marks it inactive.
-/// Its mappings, assets and tickets stay.
+/// Disconnects an integration: deletes its secrets, takes its jobs off the
+/// schedule and marks it inactive. Its mappings, assets and tickets stay.
 pub async fn disconnect<S: Store + ?Sized>(
     store: &S,
     registry: &ProviderRegistry,
@@ -98,6 +113,7 @@ pub async fn disconnect<S: Store + ?Sized>(
 ) -> Result<(), SyncError> {
     let (_, provider) = load(store, registry, tenant, integration).await?;
     secrets::delete(store, tenant, integration, provider.secret_names()).await?;
+    store.unschedule_integration(tenant, integration).await?;
     store
         .set_connection(tenant, integration, false, None)
         .await?;

@@ -4,9 +4,11 @@
 //! work from the shared engines.
 
 mod connection;
+mod dispatch;
 mod run;
 mod sync;
 
 pub use connection::{connect, disconnect, open};
+pub use dispatch::{JobRequest, run_job};
 pub use run::JobKind;
 pub use sync::{JobReport, poll_incidents, sync_devices, sync_scopes};

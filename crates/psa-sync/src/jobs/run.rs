@@ -2,13 +2,14 @@
 //! integration's sync status, error and timestamps, whatever the outcome.
 
 use crate::SyncError;
+use crate::events::{Observer, SyncEventKind};
 use chrono::{DateTime, Utc};
 use psa_ingest::ports::{RunFinish, RunOutcome, Store, SyncStateUpdate, SyncStatus};
 use psa_ingest::{IntegrationId, TenantId};
 use std::future::Future;
 use tracing::Instrument;
 
-/// What a job does.
+/// What a run does (the `sync_runs.kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobKind {
     /// Scope sync and auto-match.
@@ -47,6 +48,7 @@ pub(crate) async fn record<S, T, F>(
     tenant: TenantId,
     integration: IntegrationId,
     kind: JobKind,
+    observer: &Observer,
     job: F,
 ) -> Result<T, SyncError>
 where
@@ -64,6 +66,7 @@ where
             state(SyncStatus::Syncing, None, None, kind, started_at),
         )
         .await?;
+    observer.emit(tenant, integration, kind, SyncEventKind::Started { run });
     let span =
         tracing::info_span!("sync_run", %tenant, %integration, run = %run, kind = kind.as_str());
     match job.instrument(span).await {
@@ -85,6 +88,16 @@ where
                     },
                 )
                 .await?;
+            observer.emit(
+                tenant,
+                integration,
+                kind,
+                SyncEventKind::Finished {
+                    run,
+                    outcome,
+                    error: summary.partial_failure.clone(),
+                },
+            );
             let finished = Some(Utc::now());
             store
                 .update_sync_state(
@@ -120,9 +133,25 @@ where
                 .update_sync_state(
                     tenant,
                     integration,
-                    state(SyncStatus::Error, Some(message), None, kind, started_at),
+                    state(
+                        SyncStatus::Error,
+                        Some(message.clone()),
+                        None,
+                        kind,
+                        started_at,
+                    ),
                 )
                 .await?;
+            observer.emit(
+                tenant,
+                integration,
+                kind,
+                SyncEventKind::Finished {
+                    run,
+                    outcome: RunOutcome::Failed,
+                    error: Some(message),
+                },
+            );
             Err(error)
         }
     }
@@ -148,9 +177,12 @@ fn state(
         } else {
             None
         },
-        last_incremental_sync_at: match kind {
-            JobKind::DevicesIncremental | JobKind::Incidents => done,
-            _ => None,
+        // Only device walks: the next incremental walk starts from it, so an
+        // incident poll must not move it (incidents keep their own cursor).
+        last_incremental_sync_at: if kind == JobKind::DevicesIncremental {
+            done
+        } else {
+            None
         },
     }
 }

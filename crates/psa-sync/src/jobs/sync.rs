@@ -1,6 +1,7 @@
 use super::connection::open;
 use super::run::{JobKind, JobSummary, record};
 use crate::SyncError;
+use crate::events::Observer;
 use chrono::Duration;
 use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions, AssetSyncReport, SyncMode};
 use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport};
@@ -36,20 +37,37 @@ pub async fn sync_scopes<S: Store + ?Sized>(
     tenant: TenantId,
     integration: IntegrationId,
 ) -> Result<ScopeSyncReport, SyncError> {
-    record(store, tenant, integration, JobKind::Scopes, async {
-        let (record, connection) = open(store, registry, tenant, integration).await?;
-        let source = connection.scopes.ok_or(SyncError::Unsupported {
-            provider: record.provider.clone(),
-            capability: "scope source",
-        })?;
-        let report = scopes::sync_scopes(store, tenant, integration, source.as_ref()).await?;
-        let summary = JobSummary {
-            counts: counts(&report),
-            requests_made: 0,
-            partial_failure: None,
-        };
-        Ok((report, summary))
-    })
+    observed_sync_scopes(store, registry, tenant, integration, &Observer::default()).await
+}
+
+pub(crate) async fn observed_sync_scopes<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+    observer: &Observer,
+) -> Result<ScopeSyncReport, SyncError> {
+    record(
+        store,
+        tenant,
+        integration,
+        JobKind::Scopes,
+        observer,
+        async {
+            let (record, connection) = open(store, registry, tenant, integration).await?;
+            let source = connection.scopes.ok_or(SyncError::Unsupported {
+                provider: record.provider.clone(),
+                capability: "scope source",
+            })?;
+            let report = scopes::sync_scopes(store, tenant, integration, source.as_ref()).await?;
+            let summary = JobSummary {
+                counts: counts(&report),
+                requests_made: 0,
+                partial_failure: None,
+            };
+            Ok((report, summary))
+        },
+    )
     .await
 }
 
@@ -63,6 +81,27 @@ pub async fn sync_devices<S: Store + ?Sized>(
     integration: IntegrationId,
     full: bool,
     options: AssetEngineOptions,
+) -> Result<AssetSyncReport, SyncError> {
+    observed_sync_devices(
+        store,
+        registry,
+        tenant,
+        integration,
+        full,
+        options,
+        &Observer::default(),
+    )
+    .await
+}
+
+pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+    full: bool,
+    options: AssetEngineOptions,
+    observer: &Observer,
 ) -> Result<AssetSyncReport, SyncError> {
     let current = store
         .get_integration(tenant, integration)
@@ -85,7 +124,7 @@ pub async fn sync_devices<S: Store + ?Sized>(
             },
         ),
     };
-    record(store, tenant, integration, kind, async {
+    record(store, tenant, integration, kind, observer, async {
         let (record, connection) = open(store, registry, tenant, integration).await?;
         let source = connection.devices.ok_or(SyncError::Unsupported {
             provider: record.provider.clone(),
@@ -119,32 +158,51 @@ pub async fn poll_incidents<S: Store + ?Sized>(
     tenant: TenantId,
     integration: IntegrationId,
 ) -> Result<IncidentPollReport, SyncError> {
-    record(store, tenant, integration, JobKind::Incidents, async {
-        let (record, connection) = open(store, registry, tenant, integration).await?;
-        let provider = registry
-            .get(&record.provider)
-            .ok_or_else(|| SyncError::UnknownProvider(record.provider.clone()))?;
-        let source = connection.incidents.ok_or(SyncError::Unsupported {
-            provider: record.provider.clone(),
-            capability: "incident source",
-        })?;
-        let engine = IncidentEngine::new(
-            store,
-            tenant,
-            integration,
-            provider.descriptor().title.clone(),
-        )
-        .await?;
-        let report = engine.poll(source.as_ref()).await?;
-        let summary = JobSummary {
-            counts: counts(&report),
-            requests_made: report.requests_made,
-            partial_failure: report
-                .failed
-                .as_ref()
-                .map(|f| format!("incident {} failed: {}", f.external_id, f.error)),
-        };
-        Ok((report, summary))
-    })
+    observed_poll_incidents(store, registry, tenant, integration, &Observer::default()).await
+}
+
+pub(crate) async fn observed_poll_incidents<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    tenant: TenantId,
+    integration: IntegrationId,
+    observer: &Observer,
+) -> Result<IncidentPollReport, SyncError> {
+    let progress = observer.progress(tenant, integration, JobKind::Incidents);
+    record(
+        store,
+        tenant,
+        integration,
+        JobKind::Incidents,
+        observer,
+        async {
+            let (record, connection) = open(store, registry, tenant, integration).await?;
+            let provider = registry
+                .get(&record.provider)
+                .ok_or_else(|| SyncError::UnknownProvider(record.provider.clone()))?;
+            let source = connection.incidents.ok_or(SyncError::Unsupported {
+                provider: record.provider.clone(),
+                capability: "incident source",
+            })?;
+            let engine = IncidentEngine::new(
+                store,
+                tenant,
+                integration,
+                provider.descriptor().title.clone(),
+            )
+            .await?
+            .with_progress(progress);
+            let report = engine.poll(source.as_ref()).await?;
+            let summary = JobSummary {
+                counts: counts(&report),
+                requests_made: report.requests_made,
+                partial_failure: report
+                    .failed
+                    .as_ref()
+                    .map(|f| format!("incident {} failed: {}", f.external_id, f.error)),
+            };
+            Ok((report, summary))
+        },
+    )
     .await
 }

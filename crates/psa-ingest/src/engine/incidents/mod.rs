@@ -26,6 +26,7 @@ use crate::ports::{
     IntegrationStore, NewComment, NewTicket, ScopeMapping, ScopeMappingStore, StoreError,
     TicketStore,
 };
+use crate::progress::{Progress, ProgressEvent};
 use crate::sources::{FeedCursor, IncidentSource};
 use crate::{AlertId, ClientId, IntegrationId, TenantId};
 use chrono::{Duration, Utc};
@@ -136,6 +137,7 @@ pub struct IncidentEngine<'s, S: ?Sized> {
     provider_title: String,
     routing: IncidentRouting,
     statuses: Vec<crate::ports::Status>,
+    progress: Progress,
 }
 
 impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
@@ -172,7 +174,15 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             integration,
             provider_title: provider_title.into(),
             routing,
+            progress: Progress::default(),
         })
+    }
+
+    /// Reports each processed incident, ticket created and page fetched to
+    /// `progress` as the cycle runs.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Runs one poll cycle: every incident changed since the stored cursor,
@@ -201,11 +211,30 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
 
         let mut report = IncidentPollReport::default();
         let mut feed = source.incidents_since(cursor.as_ref(), backfill_from);
+        let mut requests_seen = requests_before;
         while let Some(item) = feed.next().await {
             let item = item?;
             report.received += 1;
+            let requests = source.requests_made();
+            if requests != requests_seen {
+                requests_seen = requests;
+                self.progress.emit(ProgressEvent::RequestsMade {
+                    total: requests.saturating_sub(requests_before),
+                });
+            }
             match self.process(source, &item.incident, &mut report).await {
-                Ok(outcome) => report.count(outcome),
+                Ok(outcome) => {
+                    report.count(outcome);
+                    if outcome == IncidentOutcome::TicketCreated {
+                        self.progress.emit(ProgressEvent::TicketCreated {
+                            external_id: item.incident.external_id.clone(),
+                        });
+                    }
+                    self.progress.emit(ProgressEvent::IncidentProcessed {
+                        external_id: item.incident.external_id.clone(),
+                        total: report.received,
+                    });
+                }
                 Err(error) => {
                     let message = error.to_string();
                     tracing::warn!(incident = %item.incident.external_id, error = %message, "incident failed; cycle stops");

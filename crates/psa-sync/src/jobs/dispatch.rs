@@ -1,0 +1,91 @@
+//! One scheduled job, run to the end: what a transport carries and what its
+//! far side calls.
+
+use super::sync::{
+    JobReport, observed_poll_incidents, observed_sync_devices, observed_sync_scopes,
+};
+use crate::SyncError;
+use crate::events::{Observer, SyncSubscriber};
+use crate::schedule::{Job, ScheduleSettings};
+use chrono::Utc;
+use psa_ingest::engine::assets::AssetEngineOptions;
+use psa_ingest::ports::Store;
+use psa_ingest::{IntegrationId, ProviderId, TenantId};
+use psa_registry::ProviderRegistry;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A job to run, as the worker hands it to a
+/// [`SyncTransport`](crate::SyncTransport). Serializable, so a transport can
+/// put it on a queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRequest {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The integration.
+    pub integration: IntegrationId,
+    /// Its provider.
+    pub provider: ProviderId,
+    /// Which job.
+    pub job: Job,
+}
+
+/// Runs one job to the end, each step recorded as a sync run:
+///
+/// - [`Job::Devices`]: a scope sync then a full device walk when no full
+///   walk finished within `schedule.full_sync_hours`, else an incremental
+///   device sync;
+/// - [`Job::Incidents`]: one incident poll cycle;
+/// - [`Job::Scopes`]: a scope sync.
+///
+/// Returns the reports of the steps that ran; the first failing step ends
+/// the job with its error.
+pub async fn run_job<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    request: &JobRequest,
+    subscriber: Option<Arc<dyn SyncSubscriber>>,
+) -> Result<Vec<JobReport>, SyncError> {
+    let observer = Observer::new(subscriber);
+    let (tenant, integration) = (request.tenant, request.integration);
+    match request.job {
+        Job::Incidents => {
+            let report =
+                observed_poll_incidents(store, registry, tenant, integration, &observer).await?;
+            Ok(vec![JobReport::Incidents(report)])
+        }
+        Job::Scopes => {
+            let report =
+                observed_sync_scopes(store, registry, tenant, integration, &observer).await?;
+            Ok(vec![JobReport::Scopes(report)])
+        }
+        Job::Devices => {
+            let record = store
+                .get_integration(tenant, integration)
+                .await?
+                .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
+            let schedule = ScheduleSettings::from_settings(&record.settings)?;
+            let full = record
+                .last_full_sync_at
+                .is_none_or(|last| Utc::now() - last >= schedule.full_sync);
+            let mut reports = Vec::new();
+            if full {
+                let scopes =
+                    observed_sync_scopes(store, registry, tenant, integration, &observer).await?;
+                reports.push(JobReport::Scopes(scopes));
+            }
+            let devices = observed_sync_devices(
+                store,
+                registry,
+                tenant,
+                integration,
+                full,
+                AssetEngineOptions::default(),
+                &observer,
+            )
+            .await?;
+            reports.push(JobReport::Devices(devices));
+            Ok(reports)
+        }
+    }
+}

@@ -1,0 +1,507 @@
+//! The psa-sync worker end to end: tenants with Tanium and Huntress
+//! integrations against the simulators, run by workers that share one store
+//! through leases.
+
+mod support;
+
+use chrono::{TimeDelta, Utc};
+use huntress::RetryPolicy as HuntressRetry;
+use huntress::provider::{HuntressProvider, SECRET_API_KEY, SECRET_API_SECRET};
+use psa_ingest::ports::{IntegrationStore, RunOutcome, ScheduleStore, SyncRunStore, TicketStore};
+use psa_ingest::{IntegrationId, TenantId};
+use psa_registry::{ProviderRegistry, ProviderSecrets};
+use psa_store::test_util::TestStore;
+use psa_store::{DemoTenant, OpenOptions, PsaStore};
+use psa_sync::jobs::JobKind;
+use psa_sync::{
+    CancellationToken, Job, ProgressEvent, SyncEvent, SyncEventKind, Worker, WorkerConfig,
+    WorkerReport,
+};
+use psa_testkit::huntress::{DatasetSpec, HuntressSim, SimConfig};
+use psa_testkit::tanium::{Fault, FaultRule, GroupSpec, SimClock, TaniumSim};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tanium_gateway::RetryPolicy as TaniumRetry;
+use tanium_gateway::provider::{API_TOKEN_SECRET, TaniumProvider};
+
+/// Endpoints in the group named like the demo client "Acme Corp".
+const ACME_ENDPOINTS: usize = 4;
+
+struct Sims {
+    tanium: TaniumSim,
+    huntress: HuntressSim,
+}
+
+async fn simulators() -> Sims {
+    let tanium = TaniumSim::builder()
+        .clock(SimClock::at(Utc::now() - TimeDelta::hours(1)))
+        .start_generated(&[
+            GroupSpec::new("101", "Acme Corp", ACME_ENDPOINTS),
+            GroupSpec::new("102", "Lab", 2),
+        ])
+        .await;
+    // One simulated Huntress account serves every tenant, so its per-account
+    // limit is off; each tenant's client keeps its own limiter.
+    let huntress = HuntressSim::start_with(SimConfig {
+        start: Utc::now(),
+        rate_limit: None,
+        ..SimConfig::default()
+    })
+    .await;
+    huntress.generate(&DatasetSpec {
+        organizations: 2,
+        agents: 4,
+        incidents: 6,
+        seed: 7,
+        history: TimeDelta::days(1),
+    });
+    Sims { tanium, huntress }
+}
+
+fn registry(sims: &Sims) -> Arc<ProviderRegistry> {
+    let mut registry = ProviderRegistry::new();
+    registry
+        .register(Box::new(
+            TaniumProvider::new()
+                .with_clock(sims.tanium.clock().as_fn())
+                .with_retry_policy(TaniumRetry::none()),
+        ))
+        .unwrap();
+    registry
+        .register(Box::new(
+            HuntressProvider::new()
+                .with_retry(HuntressRetry::fast(Duration::from_millis(5)))
+                .with_timeout(Duration::from_secs(10)),
+        ))
+        .unwrap();
+    Arc::new(registry)
+}
+
+struct Tenant {
+    demo: DemoTenant,
+    tanium: IntegrationId,
+    huntress: IntegrationId,
+}
+
+impl Tenant {
+    fn id(&self) -> TenantId {
+        self.demo.tenant
+    }
+}
+
+async fn set_settings(
+    store: &PsaStore,
+    tenant: TenantId,
+    id: IntegrationId,
+    settings: serde_json::Value,
+) {
+    let record = store.get_integration(tenant, id).await.unwrap().unwrap();
+    store
+        .update_settings(tenant, id, record.settings_version, settings)
+        .await
+        .unwrap();
+}
+
+/// A seeded tenant with both integrations connected (which syncs their
+/// scopes and schedules their jobs) and the incident routing complete.
+async fn add_tenant(
+    store: &PsaStore,
+    registry: &ProviderRegistry,
+    sims: &Sims,
+    n: usize,
+) -> Tenant {
+    let demo = store.seed_demo_tenant(&format!("MSP {n}")).await.unwrap();
+    let tenant = demo.tenant;
+
+    let tanium = support::integration(store, tenant, "tanium").await;
+    set_settings(
+        store,
+        tenant,
+        tanium,
+        serde_json::json!({ "gateway_url": sims.tanium.gateway_url(), "page_size": 2 }),
+    )
+    .await;
+    let token =
+        ProviderSecrets::new().with(API_TOKEN_SECRET, SecretString::from(sims.tanium.token()));
+    psa_sync::jobs::connect(store, registry, tenant, tanium, &token)
+        .await
+        .unwrap();
+
+    let huntress = support::integration(store, tenant, "huntress").await;
+    set_settings(
+        store,
+        tenant,
+        huntress,
+        serde_json::json!({ "api_base_url": sims.huntress.uri() }),
+    )
+    .await;
+    let keys = ProviderSecrets::new()
+        .with(SECRET_API_KEY, SecretString::from(sims.huntress.api_key()))
+        .with(
+            SECRET_API_SECRET,
+            SecretString::from(sims.huntress.api_secret()),
+        );
+    psa_sync::jobs::connect(store, registry, tenant, huntress, &keys)
+        .await
+        .unwrap();
+    let mut settings = store
+        .get_integration(tenant, huntress)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings;
+    let incidents = settings["incidents"].as_object_mut().unwrap();
+    for (key, value) in [
+        ("board_id", serde_json::json!(demo.default_board.id)),
+        (
+            "fallback_client_id",
+            serde_json::json!(demo.clients.initech),
+        ),
+        ("fallback_board_id", serde_json::json!(demo.triage_board.id)),
+        ("backfill_days", serde_json::json!(7)),
+    ] {
+        incidents.insert(key.to_owned(), value);
+    }
+    set_settings(store, tenant, huntress, settings).await;
+    Tenant {
+        demo,
+        tanium,
+        huntress,
+    }
+}
+
+fn config(id: &str) -> WorkerConfig {
+    WorkerConfig {
+        id: id.to_owned(),
+        tick: Duration::from_millis(20),
+        lease: Duration::from_secs(30),
+        max_jobs: 4,
+        shutdown_grace: Duration::from_secs(10),
+    }
+}
+
+/// A store of its own (own pool), as a separate worker process would have.
+async fn own_store(store: &TestStore) -> Arc<PsaStore> {
+    Arc::new(
+        PsaStore::open_with(
+            store.url(),
+            OpenOptions::new()
+                .secret_key(store.secret_key().clone())
+                .max_connections(4),
+        )
+        .await
+        .unwrap(),
+    )
+}
+
+fn worker(store: Arc<PsaStore>, registry: Arc<ProviderRegistry>, id: &str) -> Worker<PsaStore> {
+    Worker::builder(store, registry)
+        .config(config(id))
+        .env(|_| None)
+        .build()
+        .unwrap()
+}
+
+async fn runs(
+    store: &PsaStore,
+    tenant: TenantId,
+    id: IntegrationId,
+) -> HashMap<String, Vec<RunOutcome>> {
+    let mut by_kind: HashMap<String, Vec<RunOutcome>> = HashMap::new();
+    for run in store.list_sync_runs(tenant, id, 100).await.unwrap() {
+        by_kind.entry(run.kind).or_default().push(run.outcome);
+    }
+    by_kind
+}
+
+/// Every job of every tenant is due after connecting; waits until none is.
+async fn wait_until_all_ran(store: &PsaStore, tenants: &[Tenant], after: chrono::DateTime<Utc>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let mut pending = 0;
+        for t in tenants {
+            for id in [t.tanium, t.huntress] {
+                pending += store
+                    .list_scheduled_jobs(t.id(), id)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .filter(|j| j.next_due_at <= after)
+                    .count();
+            }
+        }
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{pending} jobs never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Tickets the Huntress dataset gives a tenant: its open incidents.
+fn expected_tickets(sims: &Sims) -> usize {
+    sims.huntress
+        .incidents()
+        .iter()
+        .filter(|i| !matches!(i.status.as_str(), "closed" | "dismissed"))
+        .count()
+}
+
+async fn check_converged(store: &PsaStore, tenant: &Tenant, tickets: usize) {
+    let asset_count = support::count_for_tenant(
+        store,
+        "SELECT count(*) FROM assets WHERE tenant = $1",
+        tenant.id(),
+    )
+    .await;
+    assert_eq!(asset_count, ACME_ENDPOINTS as i64, "tenant {}", tenant.id());
+    let mut references: Vec<_> = store
+        .list_tickets(tenant.id())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.source_reference)
+        .collect();
+    let all = references.len();
+    references.sort();
+    references.dedup();
+    assert_eq!(
+        (all, references.len()),
+        (tickets, tickets),
+        "tenant {}",
+        tenant.id()
+    );
+}
+
+/// Three workers with their own pools share 100 tenants (200
+/// integrations): every due job runs exactly once, work is spread, nothing
+/// is duplicated, and each run is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_workers_share_a_hundred_tenants() {
+    let store = psa_store::test_util::fresh_postgres().await;
+    let sims = simulators().await;
+    let registry = registry(&sims);
+    let mut tenants = Vec::new();
+    for n in 0..100 {
+        tenants.push(add_tenant(store.store(), &registry, &sims, n).await);
+    }
+    let connected = Utc::now();
+
+    let shutdown = CancellationToken::new();
+    let mut handles = Vec::new();
+    for n in 0..3 {
+        let worker = worker(
+            own_store(&store).await,
+            Arc::clone(&registry),
+            &format!("w{n}"),
+        );
+        let shutdown = shutdown.clone();
+        handles.push(tokio::spawn(async move { worker.run(shutdown).await }));
+    }
+    wait_until_all_ran(store.store(), &tenants, connected).await;
+    shutdown.cancel();
+    let mut reports: Vec<WorkerReport> = Vec::new();
+    for handle in handles {
+        reports.push(handle.await.unwrap());
+    }
+    let succeeded: u64 = reports.iter().map(|r| r.succeeded).sum();
+    assert_eq!(succeeded, 200, "{reports:?}");
+    assert!(
+        reports.iter().all(|r| r.succeeded > 0 && r.failed == 0),
+        "{reports:?}"
+    );
+
+    let tickets = expected_tickets(&sims);
+    assert!(tickets > 0);
+    for tenant in &tenants {
+        check_converged(store.store(), tenant, tickets).await;
+        let tanium = runs(store.store(), tenant.id(), tenant.tanium).await;
+        // Connect synced scopes once; the device job ran once: a scope sync
+        // and a full walk.
+        assert_eq!(
+            tanium["scopes"],
+            [RunOutcome::Succeeded, RunOutcome::Succeeded]
+        );
+        assert_eq!(tanium["devices_full"], [RunOutcome::Succeeded]);
+        let huntress = runs(store.store(), tenant.id(), tenant.huntress).await;
+        assert_eq!(huntress["incidents"], [RunOutcome::Succeeded]);
+        // The next runs are one interval after these.
+        for job in store
+            .list_scheduled_jobs(tenant.id(), tenant.tanium)
+            .await
+            .unwrap()
+        {
+            assert!(
+                job.next_due_at > connected + TimeDelta::minutes(59),
+                "{job:?}"
+            );
+            assert_eq!(job.lease_holder, None);
+        }
+    }
+}
+
+/// A worker stopped dead in the middle of a device walk leaves its lease;
+/// once it expires another worker takes the job over, marks the dead run
+/// failed and converges to the same assets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_workers_lease_is_taken_over_and_its_work_converges() {
+    let store = psa_store::test_util::fresh_postgres().await;
+    let sims = simulators().await;
+    let registry = registry(&sims);
+    let tenants = vec![
+        add_tenant(store.store(), &registry, &sims, 0).await,
+        add_tenant(store.store(), &registry, &sims, 1).await,
+    ];
+    let connected = Utc::now();
+    // Endpoint pages are slow, so the first worker is mid-walk when killed.
+    sims.tanium
+        .inject(FaultRule::new(Fault::Slow(Duration::from_millis(300))).on_operation("Endpoints"));
+
+    let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
+    let doomed = Worker::builder(own_store(&store).await, Arc::clone(&registry))
+        .config(WorkerConfig {
+            lease: Duration::from_secs(10),
+            ..config("doomed")
+        })
+        .env(|_| None)
+        .subscriber(Arc::new(move |event: &SyncEvent| {
+            if event.kind == JobKind::DevicesFull
+                && matches!(event.what, SyncEventKind::Started { .. })
+            {
+                let _ = started_tx.send(());
+            }
+        }))
+        .build()
+        .unwrap();
+    let killed = tokio::spawn(async move { doomed.run(CancellationToken::new()).await });
+    started_rx.recv().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    killed.abort();
+    assert!(killed.await.unwrap_err().is_cancelled());
+    sims.tanium.clear_faults();
+
+    let leased: Vec<_> = {
+        let mut leased = Vec::new();
+        for t in &tenants {
+            leased.extend(
+                store
+                    .list_scheduled_jobs(t.id(), t.tanium)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|j| j.lease_holder.as_deref() == Some("doomed")),
+            );
+        }
+        leased
+    };
+    assert!(!leased.is_empty(), "the dead worker held leases");
+
+    // The survivor takes over once the dead worker's leases expire.
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    let survivor = Worker::builder(own_store(&store).await, Arc::clone(&registry))
+        .config(config("survivor"))
+        .env(|_| None)
+        .subscriber(Arc::new(move |event: &SyncEvent| {
+            sink.lock().unwrap().push(event.clone());
+        }))
+        .build()
+        .unwrap();
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    let running = tokio::spawn(async move { survivor.run(stop).await });
+    wait_until_all_ran(store.store(), &tenants, connected).await;
+    shutdown.cancel();
+    let report = running.await.unwrap();
+    assert_eq!(report.failed, 0, "{report:?}");
+
+    let tickets = expected_tickets(&sims);
+    for tenant in &tenants {
+        check_converged(store.store(), tenant, tickets).await;
+    }
+    let mut abandoned = 0;
+    for lease in &leased {
+        let tenant = tenants
+            .iter()
+            .find(|t| t.tanium == lease.integration)
+            .unwrap();
+        let runs = store
+            .list_sync_runs(tenant.id(), tenant.tanium, 100)
+            .await
+            .unwrap();
+        assert!(
+            runs.iter().all(|r| r.outcome != RunOutcome::Running),
+            "{runs:?}"
+        );
+        abandoned += runs
+            .iter()
+            .filter(|r| {
+                r.outcome == RunOutcome::Failed
+                    && r.error
+                        .as_deref()
+                        .is_some_and(|e| e.contains("worker doomed stopped"))
+            })
+            .count();
+        assert!(
+            runs.iter()
+                .any(|r| r.kind == "devices_full" && r.outcome == RunOutcome::Succeeded)
+        );
+    }
+    assert!(abandoned >= 1, "the dead worker's run is marked failed");
+
+    // The survivor's events tell the story: runs started and finished,
+    // devices written, incidents processed.
+    let events = events.lock().unwrap();
+    assert!(events.iter().any(|e| matches!(
+        e.what,
+        SyncEventKind::Progress(ProgressEvent::IncidentProcessed { .. })
+    )));
+    assert!(events.iter().any(|e| matches!(
+        e.what,
+        SyncEventKind::Progress(ProgressEvent::TicketCreated { .. })
+    )));
+    assert!(events.iter().any(|e| matches!(
+        e.what,
+        SyncEventKind::Finished {
+            outcome: RunOutcome::Succeeded,
+            ..
+        }
+    )));
+}
+
+/// On SQLite a single process runs every due job once with
+/// `run_until_idle`; a second pass finds nothing due and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_until_idle_on_sqlite_runs_each_due_job_once() {
+    let store = psa_store::test_util::fresh_sqlite().await;
+    let sims = simulators().await;
+    let registry = registry(&sims);
+    let tenants = vec![
+        add_tenant(store.store(), &registry, &sims, 0).await,
+        add_tenant(store.store(), &registry, &sims, 1).await,
+    ];
+    let shared = Arc::new(store.store().clone());
+    let worker = worker(Arc::clone(&shared), Arc::clone(&registry), "solo");
+    let first = worker.run_until_idle().await.unwrap();
+    assert_eq!((first.succeeded, first.failed), (4, 0));
+    let second = worker.run_until_idle().await.unwrap();
+    assert_eq!(second, WorkerReport::default());
+    let tickets = expected_tickets(&sims);
+    for tenant in &tenants {
+        check_converged(store.store(), tenant, tickets).await;
+        // Huntress: the poll, and its scope sync one day after connecting
+        // (connecting synced the scopes), which did not run.
+        let jobs = store
+            .list_scheduled_jobs(tenant.id(), tenant.huntress)
+            .await
+            .unwrap();
+        let names: Vec<_> = jobs.iter().map(|j| Job::parse(&j.job)).collect();
+        assert_eq!(names, [Some(Job::Incidents), Some(Job::Scopes)]);
+        assert!(jobs[1].next_due_at > Utc::now() + TimeDelta::hours(23));
+    }
+}
