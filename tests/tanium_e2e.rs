@@ -7,7 +7,7 @@ mod support;
 use chrono::{DateTime, TimeDelta, Utc};
 use psa_ingest::engine::assets::{AssetEngineOptions, AssetSyncReport};
 use psa_ingest::ports::{
-    AssetStore, IntegrationStore, RunOutcome, ScopeLinkBy, ScopeMappingStore, SecretStore,
+    AssetStore, IntegrationStore, RunOutcome, ScopeLinkBy, ScopeMappingStore, SecretStore, SyncRun,
     SyncRunStore,
 };
 use psa_ingest::{ClientId, IntegrationId, TenantId};
@@ -290,7 +290,12 @@ async fn sync(store: &TestStore, s: &Setup, full: bool) -> AssetSyncReport {
 
 /// Checks that the newest sync run is a successful one of `kind` whose
 /// counts are the report's.
-async fn check_last_run(store: &TestStore, s: &Setup, kind: &str, report: &AssetSyncReport) {
+async fn check_last_run(
+    store: &TestStore,
+    s: &Setup,
+    kind: &str,
+    report: &AssetSyncReport,
+) -> SyncRun {
     let run = store
         .list_sync_runs(s.tenant, s.integration, 1)
         .await
@@ -304,6 +309,7 @@ async fn check_last_run(store: &TestStore, s: &Setup, kind: &str, report: &Asset
     assert_eq!(run.counts["updated"], report.updated);
     assert_eq!(run.counts["tombstoned"], report.tombstoned);
     assert_eq!(run.counts["rekeyed"], report.rekeyed);
+    run
 }
 
 async fn full_then_incremental_then_full(store: TestStore) {
@@ -313,7 +319,9 @@ async fn full_then_incremental_then_full(store: TestStore) {
     map_groups(&store, &s).await;
 
     // The first walk is full whatever is asked: nothing has been walked yet.
+    let requests_before = sim.requests().len();
     let first = sync(&store, &s, false).await;
+    let requests = sim.requests().len() - requests_before;
     assert_eq!(first.created, MAPPED_ENDPOINTS as u64, "{first:?}");
     assert_eq!(first.updated, 0);
     assert_eq!(first.tombstoned, 0);
@@ -324,7 +332,11 @@ async fn full_then_incremental_then_full(store: TestStore) {
     let mut complete = first.complete_scopes.clone();
     complete.sort();
     assert_eq!(complete, [ACME_GROUP, GLOBEX_GROUP]);
-    check_last_run(&store, &s, "devices_full", &first).await;
+    let run = check_last_run(&store, &s, "devices_full", &first).await;
+    assert_eq!(
+        run.requests_made, requests as i64,
+        "the run counts its requests"
+    );
     // Pages of two: two pages for Acme's four endpoints, two for Globex's
     // three, none for the unmapped Lab group.
     assert_eq!(sim.request_count("Endpoints"), 4);
@@ -430,7 +442,8 @@ async fn full_then_incremental_then_full(store: TestStore) {
     assert!(record.last_incremental_sync_at.is_some());
     assert_eq!(record.sync_error, None);
 
-    // Newest first: the three device runs on top of the scope run.
+    // Newest first: the three device runs on top of the scope
+    // job's run and the scope sync of connecting.
     let runs = store
         .list_sync_runs(s.tenant, s.integration, 10)
         .await
@@ -442,6 +455,7 @@ async fn full_then_incremental_then_full(store: TestStore) {
             "devices_full",
             "devices_incremental",
             "devices_full",
+            "scopes",
             "scopes"
         ]
     );

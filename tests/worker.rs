@@ -505,3 +505,56 @@ async fn run_until_idle_on_sqlite_runs_each_due_job_once() {
         assert!(jobs[1].next_due_at > Utc::now() + TimeDelta::hours(23));
     }
 }
+
+/// Shutdown with no grace stops the running walk, records its run as
+/// cancelled and releases its lease with the job still due; a worker started
+/// afterwards finishes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shutdown_releases_the_lease_of_a_stopped_job() {
+    let store = psa_store::test_util::fresh_postgres().await;
+    let sims = simulators().await;
+    let registry = registry(&sims);
+    let tenant = add_tenant(store.store(), &registry, &sims, 0).await;
+    sims.tanium
+        .inject(FaultRule::new(Fault::Slow(Duration::from_millis(300))).on_operation("Endpoints"));
+
+    let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
+    let stopping = Worker::builder(own_store(&store).await, Arc::clone(&registry))
+        .config(WorkerConfig {
+            shutdown_grace: Duration::ZERO,
+            ..config("stopping")
+        })
+        .env(|_| None)
+        .subscriber(Arc::new(move |event: &SyncEvent| {
+            if event.kind == JobKind::DevicesFull
+                && matches!(event.what, SyncEventKind::Started { .. })
+            {
+                let _ = started_tx.send(());
+            }
+        }))
+        .build()
+        .unwrap();
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    let running = tokio::spawn(async move { stopping.run(stop).await });
+    started_rx.recv().await.unwrap();
+    shutdown.cancel();
+    let report = running.await.unwrap();
+    // Both of the tenant's jobs were running: the walk and the poll.
+    assert_eq!((report.stopped, report.succeeded), (2, 0), "{report:?}");
+
+    let job = &store
+        .list_scheduled_jobs(tenant.id(), tenant.tanium)
+        .await
+        .unwrap()[0];
+    assert_eq!(job.lease_holder, None);
+    assert!(job.next_due_at <= Utc::now(), "still due: {job:?}");
+    let tanium = runs(store.store(), tenant.id(), tenant.tanium).await;
+    assert_eq!(tanium["devices_full"], [RunOutcome::Cancelled]);
+
+    sims.tanium.clear_faults();
+    let after = worker(own_store(&store).await, registry, "after");
+    let report = after.run_until_idle().await.unwrap();
+    assert_eq!((report.succeeded, report.failed), (2, 0));
+    check_converged(store.store(), &tenant, expected_tickets(&sims)).await;
+}

@@ -4,6 +4,7 @@ use psa_ingest::sources::{DeviceSource, IncidentSource, ScopeSource, SourceError
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The secrets a provider connects with, by name (`api_token`, `api_key`...).
 /// `Debug` shows the names only.
@@ -56,6 +57,7 @@ pub struct ConnectionInfo {
 }
 
 /// An opened provider: the sources it supports.
+#[derive(Default)]
 pub struct Connection {
     /// Scope listing, if the provider maps scopes.
     pub scopes: Option<Box<dyn ScopeSource>>,
@@ -63,6 +65,38 @@ pub struct Connection {
     pub devices: Option<Box<dyn DeviceSource>>,
     /// Incident feed, if the provider has one.
     pub incidents: Option<Box<dyn IncidentSource>>,
+    /// Requests the connection's clients have made so far, every source
+    /// included; each sync run records how many it caused.
+    pub requests_made: RequestCount,
+}
+
+/// Reads how many requests a connection's clients have made. The default
+/// counts nothing (always 0). Cheap to clone.
+#[derive(Clone)]
+pub struct RequestCount(Arc<dyn Fn() -> u64 + Send + Sync>);
+
+impl RequestCount {
+    /// Reads the count through `read`.
+    pub fn new(read: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        Self(Arc::new(read))
+    }
+
+    /// The count now.
+    pub fn get(&self) -> u64 {
+        (self.0)()
+    }
+}
+
+impl Default for RequestCount {
+    fn default() -> Self {
+        Self::new(|| 0)
+    }
+}
+
+impl fmt::Debug for RequestCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RequestCount").field(&self.get()).finish()
+    }
 }
 
 impl fmt::Debug for Connection {
@@ -71,6 +105,7 @@ impl fmt::Debug for Connection {
             .field("scopes", &self.scopes.is_some())
             .field("devices", &self.devices.is_some())
             .field("incidents", &self.incidents.is_some())
+            .field("requests_made", &self.requests_made.get())
             .finish()
     }
 }

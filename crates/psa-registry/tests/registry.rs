@@ -55,11 +55,7 @@ impl Provider for FakeProvider {
     ) -> Result<Connection, ProviderError> {
         self.validate_settings(settings)?;
         secrets.require("api_key")?;
-        Ok(Connection {
-            scopes: None,
-            devices: None,
-            incidents: None,
-        })
+        Ok(Connection::default())
     }
 }
 

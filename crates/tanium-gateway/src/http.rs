@@ -6,6 +6,8 @@ use crate::{ApiToken, GatewayError, RetryPolicy};
 use reqwest::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{RequestBuilder, StatusCode, Url};
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Timeouts and retry strategy of a client.
@@ -35,6 +37,8 @@ pub(crate) struct Http {
     client: reqwest::Client,
     session: HeaderValue,
     options: HttpOptions,
+    /// Requests sent, shared by every clone.
+    requests: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Http {
@@ -64,7 +68,13 @@ impl Http {
             client,
             session: token.header_value()?,
             options,
+            requests: Arc::default(),
         })
+    }
+
+    /// Requests sent so far by this client and its clones.
+    pub(crate) fn requests_made(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     pub(crate) fn client(&self) -> &reqwest::Client {
@@ -83,6 +93,7 @@ impl Http {
         what: &'static str,
         request: RequestBuilder,
     ) -> Result<Vec<u8>, GatewayError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
         let response = request
             .header("session", self.session.clone())
             .send()

@@ -45,7 +45,7 @@ use async_trait::async_trait;
 use psa_ingest::sources::SourceError;
 use psa_registry::{
     Connection, ConnectionInfo, Provider, ProviderDescriptor, ProviderError, ProviderSecrets,
-    SettingsError,
+    RequestCount, SettingsError,
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -196,8 +196,11 @@ impl Provider for HuntressProvider {
         secrets: &ProviderSecrets,
     ) -> Result<Connection, ProviderError> {
         let settings = HuntressSettings::from_json(settings)?;
-        let api: Arc<dyn HuntressApi> = Arc::new(self.client(&settings, secrets)?);
+        let client = self.client(&settings, secrets)?;
+        let counted = client.clone();
+        let api: Arc<dyn HuntressApi> = Arc::new(client);
         Ok(Connection {
+            requests_made: RequestCount::new(move || counted.requests_made()),
             scopes: Some(Box::new(
                 HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(self.skipped.clone()),
             )),

@@ -62,7 +62,7 @@ pub(crate) async fn observed_sync_scopes<S: Store + ?Sized>(
             let report = scopes::sync_scopes(store, tenant, integration, source.as_ref()).await?;
             let summary = JobSummary {
                 counts: counts(&report),
-                requests_made: 0,
+                requests_made: connection.requests_made.get(),
                 partial_failure: None,
             };
             Ok((report, summary))
@@ -142,7 +142,7 @@ pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
         }
         let summary = JobSummary {
             counts: counts(&report),
-            requests_made: 0,
+            requests_made: connection.requests_made.get(),
             partial_failure: (!problems.is_empty()).then(|| problems.join("; ")),
         };
         Ok((report, summary))

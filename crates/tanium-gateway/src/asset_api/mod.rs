@@ -104,6 +104,11 @@ impl AssetApiClientBuilder {
 }
 
 impl AssetApiClient {
+    /// Requests sent so far by this client and its clones, retries included.
+    pub fn requests_made(&self) -> u64 {
+        self.http.requests_made()
+    }
+
     /// Starts configuring a client for the Asset API at `url`.
     pub fn builder(url: impl Into<String>, token: SecretString) -> AssetApiClientBuilder {
         AssetApiClientBuilder {

@@ -131,6 +131,11 @@ impl GatewayClient {
         &self.url
     }
 
+    /// Requests sent so far by this client and its clones, retries included.
+    pub fn requests_made(&self) -> u64 {
+        self.http.requests_made()
+    }
+
     /// Checks that the token works: reads the server time and counts the
     /// computer groups the token can see.
     pub async fn test_connection(&self) -> Result<ConnectionCheck, GatewayError> {

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use psa_ingest::sources::SourceError;
 use psa_registry::{
     Connection, ConnectionInfo, Provider, ProviderDescriptor, ProviderError, ProviderSecrets,
-    SettingsError,
+    RequestCount, SettingsError,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -147,18 +147,27 @@ impl Provider for TaniumProvider {
         let mut devices =
             TaniumDeviceSource::new(gateway.clone(), normalizer.clone(), settings.page_size)
                 .with_clock(self.clock.clone());
+        let mut asset_api_counted = None;
         if settings.asset_api_fallback {
             let token = secrets.require(API_TOKEN_SECRET)?.clone();
             let asset_api = AssetApiClient::builder(settings.asset_api_url.as_str(), token)
                 .http_options(self.http_options(&settings))
                 .build()
                 .map_err(SourceError::from)?;
+            asset_api_counted = Some(asset_api.clone());
             devices = devices.with_asset_api_fallback(asset_api);
         }
+        let gateway_counted = gateway.clone();
         Ok(Connection {
             scopes: Some(Box::new(TaniumScopeSource::new(gateway, normalizer))),
             devices: Some(Box::new(devices)),
             incidents: None,
+            requests_made: RequestCount::new(move || {
+                gateway_counted.requests_made()
+                    + asset_api_counted
+                        .as_ref()
+                        .map_or(0, AssetApiClient::requests_made)
+            }),
         })
     }
 }
