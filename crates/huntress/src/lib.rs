@@ -57,7 +57,7 @@ pub use api::HuntressApi;
 #[cfg(any(test, feature = "mock"))]
 pub use api::MockHuntressApi;
 pub use client::{
-    DEFAULT_BASE_URL, HuntressClient, HuntressClientBuilder, RateLimit, RetryPolicy,
+    DEFAULT_BASE_URL, HuntressClient, HuntressClientBuilder, RateLimit, RetryPolicy, SharedLimiter,
     normalize_base_url,
 };
 pub use error::HuntressError;

@@ -1,7 +1,7 @@
 //! The provider against the simulator: settings, connection test, sources.
 
 use futures::TryStreamExt;
-use huntress::provider::{HuntressProvider, SECRET_API_KEY, SECRET_API_SECRET};
+use huntress::provider::{HuntressProvider, HuntressSettings, SECRET_API_KEY, SECRET_API_SECRET};
 use huntress::{RateLimit, RetryPolicy};
 use psa_ingest::contracts::ScopeKind;
 use psa_ingest::sources::SourceError;
@@ -216,4 +216,26 @@ async fn host_details_fill_the_device_unless_turned_off() {
     );
     assert!(device.os.is_none());
     assert_eq!(sim.requests_served(), 1, "the list only");
+}
+
+#[tokio::test]
+async fn clients_of_one_account_share_its_rate_limit() {
+    let sim = HuntressSim::start().await;
+    let window = Duration::from_millis(600);
+    let provider = HuntressProvider::new()
+        .with_rate_limit(RateLimit::new(2, window))
+        .with_retry(RetryPolicy::fast(Duration::from_millis(1)));
+    let settings = HuntressSettings::from_json(&json!({"api_base_url": sim.uri()})).unwrap();
+    // Two jobs of one account, each with its own client.
+    let a = provider.client(&settings, &secrets(&sim)).unwrap();
+    let b = provider.client(&settings, &secrets(&sim)).unwrap();
+    let started = std::time::Instant::now();
+    for client in [&a, &b, &a, &b] {
+        client.account().await.unwrap();
+    }
+    // Two per window between them: the third request waited for the window.
+    assert!(started.elapsed() >= window, "{:?}", started.elapsed());
+    // Each client still counts only its own requests.
+    assert_eq!((a.requests_made(), b.requests_made()), (2, 2));
+    assert_eq!(sim.rate_limited(), 0);
 }

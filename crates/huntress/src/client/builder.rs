@@ -1,7 +1,7 @@
 //! Building a [`HuntressClient`].
 
 use crate::HuntressError;
-use crate::client::rate_limit::SlidingWindow;
+use crate::client::rate_limit::{SharedLimiter, SlidingWindow};
 use crate::client::{HuntressClient, Inner, RateLimit, RetryPolicy};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -34,6 +34,7 @@ pub struct HuntressClientBuilder {
     api_key: Option<SecretString>,
     api_secret: Option<SecretString>,
     rate_limit: RateLimit,
+    limiter: Option<SharedLimiter>,
     retry: RetryPolicy,
     timeout: Duration,
     user_agent: String,
@@ -46,6 +47,7 @@ impl Default for HuntressClientBuilder {
             api_key: None,
             api_secret: None,
             rate_limit: RateLimit::HUNTRESS,
+            limiter: None,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             user_agent: concat!("psa-huntress/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -71,6 +73,14 @@ impl HuntressClientBuilder {
     /// The client-side limit, default 60 requests per 60 s.
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Shares `limiter` (and its limit) with the other clients of the same
+    /// account, instead of a limiter of this client's own.
+    pub fn shared_limiter(mut self, limiter: SharedLimiter) -> Self {
+        self.rate_limit = limiter.limit();
+        self.limiter = Some(limiter);
         self
     }
 
@@ -121,7 +131,10 @@ impl HuntressClientBuilder {
                 base_url,
                 api_key,
                 api_secret,
-                limiter: SlidingWindow::new(self.rate_limit),
+                limiter: match self.limiter {
+                    Some(shared) => shared.0,
+                    None => Arc::new(SlidingWindow::new(self.rate_limit)),
+                },
                 rate_limit: self.rate_limit,
                 retry: self.retry,
                 requests: AtomicU64::new(0),

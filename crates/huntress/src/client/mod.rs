@@ -6,7 +6,7 @@ mod retry;
 mod send;
 
 pub use builder::{DEFAULT_BASE_URL, HuntressClientBuilder, normalize_base_url};
-pub use rate_limit::RateLimit;
+pub use rate_limit::{RateLimit, SharedLimiter};
 pub use retry::RetryPolicy;
 
 use crate::decode::envelope::{decode_one, decode_page};
@@ -40,7 +40,7 @@ struct Inner {
     base_url: String,
     api_key: SecretString,
     api_secret: SecretString,
-    limiter: SlidingWindow,
+    limiter: Arc<SlidingWindow>,
     rate_limit: RateLimit,
     retry: RetryPolicy,
     requests: AtomicU64,

@@ -9,7 +9,7 @@
 
 use crate::HuntressError;
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -76,7 +76,25 @@ struct WindowState {
     paused_until: Option<Instant>,
 }
 
-/// The limiter. One per client, behind the client's `Arc`.
+/// A rate limiter that several clients of one account can share (e.g. the
+/// clients of concurrent jobs), so together they stay under the account's
+/// limit. Cheap to clone; clones are the same limiter.
+#[derive(Debug, Clone)]
+pub struct SharedLimiter(pub(crate) Arc<SlidingWindow>);
+
+impl SharedLimiter {
+    /// A limiter allowing `limit`.
+    pub fn new(limit: RateLimit) -> Self {
+        Self(Arc::new(SlidingWindow::new(limit)))
+    }
+
+    /// The limit it enforces.
+    pub fn limit(&self) -> RateLimit {
+        self.0.limit
+    }
+}
+
+/// The limiter. One per client unless shared, behind an `Arc`.
 #[derive(Debug)]
 pub(crate) struct SlidingWindow {
     limit: RateLimit,

@@ -40,15 +40,18 @@ pub use scopes::HuntressScopeSource;
 pub use settings::HuntressSettings;
 pub use skipped::SkippedRecords;
 
-use crate::{HuntressApi, HuntressClient, HuntressError, RateLimit, RetryPolicy};
+use crate::{HuntressApi, HuntressClient, HuntressError, RateLimit, RetryPolicy, SharedLimiter};
 use async_trait::async_trait;
 use psa_ingest::sources::SourceError;
 use psa_registry::{
     Connection, ConnectionInfo, Provider, ProviderDescriptor, ProviderError, ProviderSecrets,
     RequestCount, SettingsError,
 };
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 /// The secret holding the API key.
@@ -58,8 +61,10 @@ pub const SECRET_API_SECRET: &str = "api_secret";
 
 /// The Huntress provider (descriptor `psa_registry::builtin::huntress()`).
 ///
-/// Each `connect` builds its own client; the client-side limit, retry policy
-/// and timeout of those clients are set here (tests use tiny ones).
+/// Each `open` builds its own client (with its own request count); the
+/// client-side limit, retry policy and timeout of those clients are set here
+/// (tests use tiny ones). Clients of one account (API URL and key) share one
+/// limiter, so concurrent jobs of an account stay under its limit together.
 #[derive(Debug, Clone)]
 pub struct HuntressProvider {
     descriptor: ProviderDescriptor,
@@ -67,6 +72,29 @@ pub struct HuntressProvider {
     retry: RetryPolicy,
     timeout: Duration,
     skipped: SkippedRecords,
+    limiters: AccountLimiters,
+}
+
+/// One limiter per account, by a hash of the API URL and key (the key itself
+/// is not kept).
+#[derive(Debug, Clone, Default)]
+struct AccountLimiters(Arc<Mutex<HashMap<u64, SharedLimiter>>>);
+
+impl AccountLimiters {
+    fn for_account(
+        &self,
+        base_url: &str,
+        api_key: &SecretString,
+        limit: RateLimit,
+    ) -> SharedLimiter {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (base_url, api_key.expose_secret()).hash(&mut hasher);
+        let mut limiters = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        limiters
+            .entry(hasher.finish())
+            .or_insert_with(|| SharedLimiter::new(limit))
+            .clone()
+    }
 }
 
 impl Default for HuntressProvider {
@@ -85,6 +113,7 @@ impl HuntressProvider {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             skipped: SkippedRecords::new(),
+            limiters: AccountLimiters::default(),
         }
     }
 
@@ -97,6 +126,7 @@ impl HuntressProvider {
     /// The client-side rate limit of the clients it builds.
     pub fn with_rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self.limiters = AccountLimiters::default();
         self
     }
 
@@ -120,10 +150,13 @@ impl HuntressProvider {
     ) -> Result<HuntressClient, ProviderError> {
         let api_key = required_secret(secrets, SECRET_API_KEY)?;
         let api_secret = required_secret(secrets, SECRET_API_SECRET)?;
+        let limiter = self
+            .limiters
+            .for_account(&settings.api_base_url, &api_key, self.rate_limit);
         HuntressClient::builder()
             .credentials(api_key, api_secret)
             .base_url(&settings.api_base_url)
-            .rate_limit(self.rate_limit)
+            .shared_limiter(limiter)
             .retry(self.retry.clone())
             .timeout(self.timeout)
             .build()
