@@ -7,7 +7,9 @@ mod support;
 use chrono::{TimeDelta, Utc};
 use huntress::RetryPolicy as HuntressRetry;
 use huntress::provider::{HuntressProvider, SECRET_API_KEY, SECRET_API_SECRET};
-use psa_ingest::ports::{IntegrationStore, RunOutcome, ScheduleStore, SyncRunStore, TicketStore};
+use psa_ingest::ports::{
+    IntegrationStore, RunOutcome, ScheduleStore, SecretStore, SyncRunStore, SyncStatus, TicketStore,
+};
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{ProviderRegistry, ProviderSecrets};
 use psa_store::test_util::TestStore;
@@ -556,5 +558,65 @@ async fn shutdown_releases_the_lease_of_a_stopped_job() {
     let after = worker(own_store(&store).await, registry, "after");
     let report = after.run_until_idle().await.unwrap();
     assert_eq!((report.succeeded, report.failed), (2, 0));
+    check_converged(store.store(), &tenant, expected_tickets(&sims)).await;
+}
+
+/// A revoked credential fails the poll with a message a person can act on
+/// and leaves the job scheduled; once the credential is fixed the next run
+/// completes and clears the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authentication_failure_marks_the_integration_until_fixed() {
+    let store = psa_store::test_util::fresh_sqlite().await;
+    let sims = simulators().await;
+    let registry = registry(&sims);
+    let tenant = add_tenant(store.store(), &registry, &sims, 0).await;
+    let key_name = psa_sync::secret_name(tenant.huntress, SECRET_API_KEY);
+    store
+        .put_secret(tenant.id(), &key_name, &SecretString::from("revoked"))
+        .await
+        .unwrap();
+
+    let worker = worker(Arc::new(store.store().clone()), registry, "solo");
+    let report = worker.run_until_idle().await.unwrap();
+    assert_eq!((report.succeeded, report.failed), (1, 1), "{report:?}");
+    let record = store
+        .get_integration(tenant.id(), tenant.huntress)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.sync_status, SyncStatus::Error);
+    let message = record.sync_error.unwrap();
+    assert!(
+        message.contains("Check the API credentials"),
+        "actionable: {message}"
+    );
+    assert!(!message.contains("revoked"), "no secret in the message");
+    let runs = runs(store.store(), tenant.id(), tenant.huntress).await;
+    assert_eq!(runs["incidents"], [RunOutcome::Failed]);
+
+    // Fixed: the job is due again and completes.
+    store
+        .put_secret(
+            tenant.id(),
+            &key_name,
+            &SecretString::from(sims.huntress.api_key()),
+        )
+        .await
+        .unwrap();
+    store
+        .set_job_due(tenant.id(), tenant.huntress, "incidents", Utc::now())
+        .await
+        .unwrap();
+    let report = worker.run_until_idle().await.unwrap();
+    assert_eq!((report.succeeded, report.failed), (1, 0), "{report:?}");
+    let record = store
+        .get_integration(tenant.id(), tenant.huntress)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.sync_status, record.sync_error),
+        (SyncStatus::Completed, None)
+    );
     check_converged(store.store(), &tenant, expected_tickets(&sims)).await;
 }
