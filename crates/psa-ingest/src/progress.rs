@@ -35,10 +35,13 @@ pub enum ProgressEvent {
     },
 }
 
+/// A progress callback.
+type Callback = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
+
 /// Where a pipeline reports its progress: a callback, or nowhere (the
 /// default). Cheap to clone.
 #[derive(Clone, Default)]
-pub struct Progress(Option<Arc<dyn Fn(&ProgressEvent) + Send + Sync>>);
+pub struct Progress(Option<Callback>);
 
 impl Progress {
     /// Reports to `callback`. It runs on the pipeline's task, so it should be
@@ -48,9 +51,9 @@ impl Progress {
     }
 
     /// Reports an event.
-    pub fn emit(&self, event: ProgressEvent) {
+    pub fn emit(&self, event: &ProgressEvent) {
         if let Some(callback) = &self.0 {
-            callback(&event);
+            callback(event);
         }
     }
 }
@@ -75,8 +78,8 @@ mod tests {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&seen);
         let progress = Progress::new(move |event| sink.lock().unwrap().push(event.clone()));
-        progress.emit(ProgressEvent::RequestsMade { total: 2 });
-        Progress::default().emit(ProgressEvent::RequestsMade { total: 9 });
+        progress.emit(&ProgressEvent::RequestsMade { total: 2 });
+        Progress::default().emit(&ProgressEvent::RequestsMade { total: 9 });
         assert_eq!(
             *seen.lock().unwrap(),
             [ProgressEvent::RequestsMade { total: 2 }]

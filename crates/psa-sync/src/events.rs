@@ -52,7 +52,7 @@ pub trait SyncSubscriber: Send + Sync {
 
 impl<F: Fn(&SyncEvent) + Send + Sync> SyncSubscriber for F {
     fn on_event(&self, event: &SyncEvent) {
-        self(event)
+        self(event);
     }
 }
 
@@ -101,7 +101,7 @@ impl Observer {
                         integration,
                         kind,
                         what: SyncEventKind::Progress(event.clone()),
-                    })
+                    });
                 })
             }
         }

@@ -25,6 +25,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+/// Reads an environment variable (the process environment, or a test's map).
+type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Builds a [`Worker`].
 pub struct WorkerBuilder<S: ?Sized> {
     store: Arc<S>,
@@ -32,7 +35,7 @@ pub struct WorkerBuilder<S: ?Sized> {
     config: WorkerConfig,
     named: BTreeMap<String, Arc<dyn SyncTransport>>,
     subscriber: Option<Arc<dyn SyncSubscriber>>,
-    env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: EnvLookup,
 }
 
 impl<S: Store + ?Sized + 'static> WorkerBuilder<S> {

@@ -218,7 +218,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             let requests = source.requests_made();
             if requests != requests_seen {
                 requests_seen = requests;
-                self.progress.emit(ProgressEvent::RequestsMade {
+                self.progress.emit(&ProgressEvent::RequestsMade {
                     total: requests.saturating_sub(requests_before),
                 });
             }
@@ -226,11 +226,11 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                 Ok(outcome) => {
                     report.count(outcome);
                     if outcome == IncidentOutcome::TicketCreated {
-                        self.progress.emit(ProgressEvent::TicketCreated {
+                        self.progress.emit(&ProgressEvent::TicketCreated {
                             external_id: item.incident.external_id.clone(),
                         });
                     }
-                    self.progress.emit(ProgressEvent::IncidentProcessed {
+                    self.progress.emit(&ProgressEvent::IncidentProcessed {
                         external_id: item.incident.external_id.clone(),
                         total: report.received,
                     });
