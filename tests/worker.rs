@@ -19,7 +19,7 @@ use psa_sync::{
     CancellationToken, Job, ProgressEvent, SyncEvent, SyncEventKind, Worker, WorkerConfig,
     WorkerReport,
 };
-use psa_testkit::huntress::{DatasetSpec, HuntressSim, SimConfig};
+use psa_testkit::huntress::{DatasetSpec, HuntressSim, OddShape, SimConfig};
 use psa_testkit::tanium::{Fault, FaultRule, GroupSpec, SimClock, TaniumSim};
 use secrecy::SecretString;
 use std::collections::HashMap;
@@ -619,4 +619,45 @@ async fn an_authentication_failure_marks_the_integration_until_fixed() {
         (SyncStatus::Completed, None)
     );
     check_converged(store.store(), &tenant, expected_tickets(&sims)).await;
+}
+
+/// An incident report that cannot be read is skipped, not fatal: the others
+/// become tickets, and the run is recorded as partially failed with the
+/// number of records skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_that_cannot_be_read_is_counted_in_its_run() {
+    let store = psa_store::test_util::fresh_sqlite().await;
+    let sims = simulators().await;
+    let registry = registry(&sims);
+    let tenant = add_tenant(store.store(), &registry, &sims, 0).await;
+    let open = sims
+        .huntress
+        .incidents()
+        .into_iter()
+        .find(|i| !matches!(i.status.as_str(), "closed" | "dismissed"))
+        .unwrap();
+    assert!(
+        sims.huntress
+            .set_odd_shape(open.id, Some(OddShape::Undecodable))
+    );
+
+    let worker = worker(Arc::new(store.store().clone()), registry, "solo");
+    let report = worker.run_until_idle().await.unwrap();
+    assert_eq!((report.succeeded, report.failed), (2, 0), "{report:?}");
+    let run = store
+        .list_sync_runs(tenant.id(), tenant.huntress, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(run.kind, "incidents");
+    assert_eq!(run.outcome, RunOutcome::PartiallyFailed, "{run:?}");
+    assert_eq!(run.counts["records_skipped"], 1);
+    assert!(run.error.unwrap().contains("1 records could not be read"));
+    let tickets = store.list_tickets(tenant.id()).await.unwrap();
+    assert_eq!(tickets.len(), expected_tickets(&sims) - 1);
+    assert!(
+        tickets
+            .iter()
+            .all(|t| t.source_reference.as_deref() != Some(&*open.id.to_string()))
+    );
 }

@@ -22,9 +22,7 @@ mod provider;
 mod registry;
 
 pub use descriptor::{Capabilities, Category, Edition, FeatureFlags, ProviderDescriptor};
-pub use provider::{
-    Connection, ConnectionInfo, Provider, ProviderError, ProviderSecrets, RequestCount,
-};
+pub use provider::{Connection, ConnectionInfo, Count, Provider, ProviderError, ProviderSecrets};
 pub use psa_ingest::ProviderId;
 pub use psa_ingest::settings::{FieldError, SettingsError};
 pub use registry::{CategoryGroup, ProviderRegistry, RegistryError};

@@ -67,15 +67,19 @@ pub struct Connection {
     pub incidents: Option<Box<dyn IncidentSource>>,
     /// Requests the connection's clients have made so far, every source
     /// included; each sync run records how many it caused.
-    pub requests_made: RequestCount,
+    pub requests_made: Count,
+    /// Records the sources skipped because they could not be read (they
+    /// are logged, and never stop a run); a run that skipped any is
+    /// recorded as partially failed.
+    pub records_skipped: Count,
 }
 
-/// Reads how many requests a connection's clients have made. The default
-/// counts nothing (always 0). Cheap to clone.
+/// A number a connection reports as it works (requests made, records
+/// skipped). The default is always 0. Cheap to clone.
 #[derive(Clone)]
-pub struct RequestCount(Arc<dyn Fn() -> u64 + Send + Sync>);
+pub struct Count(Arc<dyn Fn() -> u64 + Send + Sync>);
 
-impl RequestCount {
+impl Count {
     /// Reads the count through `read`.
     pub fn new(read: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
         Self(Arc::new(read))
@@ -87,15 +91,15 @@ impl RequestCount {
     }
 }
 
-impl Default for RequestCount {
+impl Default for Count {
     fn default() -> Self {
         Self::new(|| 0)
     }
 }
 
-impl fmt::Debug for RequestCount {
+impl fmt::Debug for Count {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("RequestCount").field(&self.get()).finish()
+        f.debug_tuple("Count").field(&self.get()).finish()
     }
 }
 
@@ -106,6 +110,7 @@ impl fmt::Debug for Connection {
             .field("devices", &self.devices.is_some())
             .field("incidents", &self.incidents.is_some())
             .field("requests_made", &self.requests_made.get())
+            .field("records_skipped", &self.records_skipped.get())
             .finish()
     }
 }

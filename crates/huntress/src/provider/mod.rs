@@ -44,8 +44,8 @@ use crate::{HuntressApi, HuntressClient, HuntressError, RateLimit, RetryPolicy, 
 use async_trait::async_trait;
 use psa_ingest::sources::SourceError;
 use psa_registry::{
-    Connection, ConnectionInfo, Provider, ProviderDescriptor, ProviderError, ProviderSecrets,
-    RequestCount, SettingsError,
+    Connection, ConnectionInfo, Count, Provider, ProviderDescriptor, ProviderError,
+    ProviderSecrets, SettingsError,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -231,18 +231,22 @@ impl Provider for HuntressProvider {
         let settings = HuntressSettings::from_json(settings)?;
         let client = self.client(&settings, secrets)?;
         let counted = client.clone();
+        // This connection's own log, which also feeds the provider's.
+        let skipped = self.skipped.child();
+        let skipped_count = skipped.clone();
         let api: Arc<dyn HuntressApi> = Arc::new(client);
         Ok(Connection {
-            requests_made: RequestCount::new(move || counted.requests_made()),
             scopes: Some(Box::new(
-                HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(self.skipped.clone()),
+                HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(skipped.clone()),
             )),
             devices: None,
             incidents: Some(Box::new(
                 HuntressIncidentSource::new(api, settings.account_subdomain)
                     .with_agent_details(settings.agent_details)
-                    .with_skipped_log(self.skipped.clone()),
+                    .with_skipped_log(skipped),
             )),
+            requests_made: Count::new(move || counted.requests_made()),
+            records_skipped: Count::new(move || skipped_count.total()),
         })
     }
 }

@@ -21,6 +21,8 @@ pub struct SkippedRecords {
 struct Log {
     total: u64,
     recent: VecDeque<UndecodableRecord>,
+    /// A wider log that sees every record this one does.
+    parent: Option<SkippedRecords>,
 }
 
 impl SkippedRecords {
@@ -30,6 +32,17 @@ impl SkippedRecords {
     /// An empty log.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A log of its own (e.g. one connection's) that also records into
+    /// this one.
+    pub fn child(&self) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Log {
+                parent: Some(self.clone()),
+                ..Log::default()
+            })),
+        }
     }
 
     /// Records skipped so far.
@@ -45,12 +58,23 @@ impl SkippedRecords {
     pub(crate) fn record(&self, record: UndecodableRecord) {
         tracing::warn!(resource = record.resource, id = ?record.id, json_path = %record.json_path, message = %record.message, "skipped a Huntress record that cannot be used");
         tracing::debug!(raw = %record.raw, "the skipped Huntress record");
-        let mut log = self.lock();
-        log.total += 1;
-        if log.recent.len() == Self::KEPT {
-            log.recent.pop_front();
+        self.store(record);
+    }
+
+    /// Keeps a record here and in the parents.
+    fn store(&self, record: UndecodableRecord) {
+        let parent = {
+            let mut log = self.lock();
+            log.total += 1;
+            if log.recent.len() == Self::KEPT {
+                log.recent.pop_front();
+            }
+            log.recent.push_back(record.clone());
+            log.parent.clone()
+        };
+        if let Some(parent) = parent {
+            parent.store(record);
         }
-        log.recent.push_back(record);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
@@ -80,5 +104,25 @@ mod tests {
         let recent = shared.recent();
         assert_eq!(recent.len(), SkippedRecords::KEPT);
         assert_eq!(recent[0].index, 5);
+    }
+
+    #[test]
+    fn a_child_counts_its_own_and_feeds_its_parent() {
+        let provider = SkippedRecords::new();
+        let first = provider.child();
+        let second = provider.child();
+        let record = |index| UndecodableRecord {
+            resource: "incident_report",
+            index,
+            id: None,
+            json_path: "id".into(),
+            message: "bad".into(),
+            raw: serde_json::Value::Null,
+        };
+        first.record(record(0));
+        first.record(record(1));
+        second.record(record(2));
+        assert_eq!((first.total(), second.total(), provider.total()), (2, 1, 3));
+        assert_eq!(provider.recent().len(), 3);
     }
 }

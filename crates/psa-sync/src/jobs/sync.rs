@@ -8,7 +8,7 @@ use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport};
 use psa_ingest::engine::scopes::{self, ScopeSyncReport};
 use psa_ingest::ports::Store;
 use psa_ingest::{IntegrationId, TenantId};
-use psa_registry::ProviderRegistry;
+use psa_registry::{Count, ProviderRegistry};
 
 /// An incremental walk starts this much before the last run started, so a
 /// device whose change raced the last walk is not missed (re-reading it
@@ -26,8 +26,30 @@ pub enum JobReport {
     Incidents(IncidentPollReport),
 }
 
-fn counts<T: serde::Serialize>(report: &T) -> serde_json::Value {
-    serde_json::to_value(report).unwrap_or_else(|_| serde_json::json!({}))
+/// A step's record: the report's counts plus the records the connection
+/// skipped, and every problem (a skipped record is one: the run partly
+/// failed, though nothing stopped it).
+fn summarize<T: serde::Serialize>(
+    report: &T,
+    requests_made: u64,
+    records_skipped: &Count,
+    mut problems: Vec<String>,
+) -> JobSummary {
+    let mut counts = serde_json::to_value(report).unwrap_or_else(|_| serde_json::json!({}));
+    let skipped = records_skipped.get();
+    if let Some(map) = counts.as_object_mut() {
+        map.insert("records_skipped".to_owned(), skipped.into());
+    }
+    if skipped > 0 {
+        problems.push(format!(
+            "{skipped} records could not be read and were skipped (the logs show them)"
+        ));
+    }
+    JobSummary {
+        counts,
+        requests_made,
+        partial_failure: (!problems.is_empty()).then(|| problems.join("; ")),
+    }
 }
 
 /// Syncs the integration's scopes and auto-matches them to clients.
@@ -60,11 +82,12 @@ pub(crate) async fn observed_sync_scopes<S: Store + ?Sized>(
                 capability: "scope source",
             })?;
             let report = scopes::sync_scopes(store, tenant, integration, source.as_ref()).await?;
-            let summary = JobSummary {
-                counts: counts(&report),
-                requests_made: connection.requests_made.get(),
-                partial_failure: None,
-            };
+            let summary = summarize(
+                &report,
+                connection.requests_made.get(),
+                &connection.records_skipped,
+                Vec::new(),
+            );
             Ok((report, summary))
         },
     )
@@ -140,11 +163,12 @@ pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
         for (scope, error) in &report.incomplete_scopes {
             problems.push(format!("walk of scope {scope} stopped: {error}"));
         }
-        let summary = JobSummary {
-            counts: counts(&report),
-            requests_made: connection.requests_made.get(),
-            partial_failure: (!problems.is_empty()).then(|| problems.join("; ")),
-        };
+        let summary = summarize(
+            &report,
+            connection.requests_made.get(),
+            &connection.records_skipped,
+            problems,
+        );
         Ok((report, summary))
     })
     .await
@@ -193,14 +217,17 @@ pub(crate) async fn observed_poll_incidents<S: Store + ?Sized>(
             .await?
             .with_progress(progress);
             let report = engine.poll(source.as_ref()).await?;
-            let summary = JobSummary {
-                counts: counts(&report),
-                requests_made: report.requests_made,
-                partial_failure: report
-                    .failed
-                    .as_ref()
-                    .map(|f| format!("incident {} failed: {}", f.external_id, f.error)),
-            };
+            let problems = report
+                .failed
+                .iter()
+                .map(|f| format!("incident {} failed: {}", f.external_id, f.error))
+                .collect();
+            let summary = summarize(
+                &report,
+                report.requests_made,
+                &connection.records_skipped,
+                problems,
+            );
             Ok((report, summary))
         },
     )

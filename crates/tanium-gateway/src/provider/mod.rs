@@ -13,8 +13,8 @@ use crate::{AssetApiClient, GatewayClient, HttpOptions, RetryPolicy};
 use async_trait::async_trait;
 use psa_ingest::sources::SourceError;
 use psa_registry::{
-    Connection, ConnectionInfo, Provider, ProviderDescriptor, ProviderError, ProviderSecrets,
-    RequestCount, SettingsError,
+    Connection, ConnectionInfo, Count, Provider, ProviderDescriptor, ProviderError,
+    ProviderSecrets, SettingsError,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,12 +162,15 @@ impl Provider for TaniumProvider {
             scopes: Some(Box::new(TaniumScopeSource::new(gateway, normalizer))),
             devices: Some(Box::new(devices)),
             incidents: None,
-            requests_made: RequestCount::new(move || {
+            requests_made: Count::new(move || {
                 gateway_counted.requests_made()
                     + asset_api_counted
                         .as_ref()
                         .map_or(0, AssetApiClient::requests_made)
             }),
+            // A device that cannot be normalized fails alone in the engine's
+            // report; nothing is skipped here.
+            records_skipped: Count::default(),
         })
     }
 }
