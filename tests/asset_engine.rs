@@ -512,6 +512,26 @@ async fn tenants_are_isolated(store: TestStore) {
     assert_eq!(active_names(&store, &s, s.acme, "host-d1").await.len(), 1);
 }
 
+async fn a_device_repeated_in_a_batch_keeps_its_last_snapshot(store: TestStore) {
+    let s = setup(&store).await;
+    let mut later = device("d1", "g1");
+    later.serial_number = Some("SN-later".into());
+    // One batch (the helper batches by 3): d1, d2, then d1 again.
+    let devices = vec![device("d1", "g1"), device("d2", "g1"), later];
+
+    let first = ingest(&store, &s, devices.clone(), None).await;
+    assert_eq!((first.created, first.updated), (2, 0));
+    assert_eq!(first.skipped.get(&SkipReason::DuplicateInBatch), Some(&1));
+    assert_eq!(
+        active_names(&store, &s, s.acme, "host-d1").await,
+        vec![Some("SN-later".to_owned())]
+    );
+
+    // The stored hash is the later snapshot's: the same batch again is a no-op.
+    let again = ingest(&store, &s, devices, None).await;
+    assert_eq!((again.unchanged, again.writes()), (2, 0));
+}
+
 psa_store::backend_tests!(
     cold_ingest_creates_and_a_rerun_writes_nothing,
     unsent_fields_keep_stored_values_and_changes_update,
@@ -519,6 +539,7 @@ psa_store::backend_tests!(
     a_device_moved_to_another_scope_moves_to_its_client,
     unmapped_and_switched_off_scopes_are_skipped_with_reasons,
     one_bad_snapshot_fails_alone,
+    a_device_repeated_in_a_batch_keeps_its_last_snapshot,
     deleted_snapshots_retire_and_a_complete_walk_tombstones_the_unseen,
     a_walk_that_fails_part_way_tombstones_nothing,
     a_rekeyed_device_keeps_its_asset,

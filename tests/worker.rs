@@ -5,6 +5,7 @@
 mod support;
 
 use chrono::{TimeDelta, Utc};
+use huntress::RateLimit;
 use huntress::RetryPolicy as HuntressRetry;
 use huntress::provider::{HuntressProvider, SECRET_API_KEY, SECRET_API_SECRET};
 use psa_ingest::ports::{
@@ -44,8 +45,9 @@ async fn simulators() -> Sims {
             GroupSpec::new("102", "Lab", 2),
         ])
         .await;
-    // One simulated Huntress account serves every tenant, so its per-account
-    // limit is off; each tenant's client keeps its own limiter.
+    // One simulated Huntress account serves every tenant (real tenants each
+    // have their own), so its per-account limit is off here and in the
+    // provider, which shares one limiter per account.
     let huntress = HuntressSim::start_with(SimConfig {
         start: Utc::now(),
         rate_limit: None,
@@ -74,6 +76,7 @@ fn registry(sims: &Sims) -> Arc<ProviderRegistry> {
     registry
         .register(Box::new(
             HuntressProvider::new()
+                .with_rate_limit(RateLimit::new(100_000, Duration::from_secs(60)))
                 .with_retry(HuntressRetry::fast(Duration::from_millis(5)))
                 .with_timeout(Duration::from_secs(10)),
         ))

@@ -77,6 +77,43 @@ struct SizeResult {
     naive_secs: f64,
     copy_secs: f64,
     peak_rss_kib: u64,
+    cold_phases: Phases,
+    noop_phases: Phases,
+}
+
+/// Where one engine phase spent its time, from the engine's own timings.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Phases {
+    /// Waiting for the source (here: building the synthetic devices).
+    source: f64,
+    /// Validating, de-duplicating and routing snapshots.
+    prepare: f64,
+    /// Correlation queries (wall time; hashing runs meanwhile).
+    correlate: f64,
+    /// Hashing snapshots, overlapped with `correlate`.
+    hash: f64,
+    /// Batch writes.
+    write: f64,
+    /// Listing and retiring unseen devices after each complete walk.
+    retire_unseen: f64,
+    /// The engine's total minus all of the above but `hash`.
+    other: f64,
+}
+
+impl Phases {
+    fn of(timings: &psa_ingest::engine::assets::Timings) -> Self {
+        let secs = |d: std::time::Duration| d.as_secs_f64();
+        let store = secs(timings.store);
+        Self {
+            source: secs(timings.fetch),
+            prepare: secs(timings.prepare),
+            correlate: secs(timings.correlate),
+            hash: secs(timings.hash),
+            write: store - secs(timings.correlate) - secs(timings.retire_unseen),
+            retire_unseen: secs(timings.retire_unseen),
+            other: secs(timings.total) - secs(timings.fetch) - secs(timings.prepare) - store,
+        }
+    }
 }
 
 fn main() {
@@ -153,6 +190,25 @@ fn report(args: &Args, results: &[SizeResult]) {
             cold / rate(r.devices, r.copy_secs),
             r.cold_secs / r.noop_secs,
         );
+    }
+    println!(
+        "\n| devices | phase | source | prepare | correlate (hashing within) | write | retire unseen | other |"
+    );
+    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for r in results {
+        for (name, p) in [("cold", r.cold_phases), ("no-op", r.noop_phases)] {
+            println!(
+                "| {} | {name} | {:.2} s | {:.2} s | {:.2} s ({:.2} s) | {:.2} s | {:.2} s | {:.2} s |",
+                r.devices,
+                p.source,
+                p.prepare,
+                p.correlate,
+                p.hash,
+                p.write,
+                p.retire_unseen,
+                p.other
+            );
+        }
     }
     if let (Some(small), Some(large)) = (results.first(), results.last())
         && results.len() > 1
@@ -340,5 +396,7 @@ async fn run_size(devices: usize, args: &Args) -> SizeResult {
         naive_secs,
         copy_secs,
         peak_rss_kib,
+        cold_phases: Phases::of(&cold.timings),
+        noop_phases: Phases::of(&noop.timings),
     }
 }

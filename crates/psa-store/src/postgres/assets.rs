@@ -424,13 +424,15 @@ pub(crate) async fn write(
 /// PostgreSQL plans the batch statements from table statistics. Without
 /// them (autovacuum off, or a bulk load outrunning it) the planner takes a
 /// tenant's whole table for a few rows and picks scans that grow with the
-/// inventory, so a batch analyzes the asset tables that changed by half
-/// since their last analyze. Best effort: a failure only leaves old plans.
+/// inventory, so a batch analyzes the asset tables that were never analyzed
+/// (a first batch into empty tables) or changed by half since their last
+/// analyze. Best effort: a failure only leaves old plans.
 async fn refresh_statistics(pool: &PgPool) {
     let stale: Vec<String> = match sqlx::query_scalar(
         "SELECT relname::text FROM pg_stat_user_tables \
          WHERE relname IN ('assets', 'workstation_assets', 'server_assets', 'tenant_external_entity_mappings') \
-           AND n_mod_since_analyze > 1000 + n_live_tup / 2",
+           AND (n_mod_since_analyze > 1000 + n_live_tup / 2 \
+                OR (n_mod_since_analyze > 0 AND last_analyze IS NULL AND last_autoanalyze IS NULL))",
     )
     .fetch_all(pool)
     .await
@@ -491,15 +493,19 @@ pub(crate) fn scope_devices<'a>(
     integration: IntegrationId,
     scope_id: &'a str,
 ) -> BoxStream<'a, StoreResult<ScopeDevice>> {
+    // From the scope's assets, with the provider as a scalar subquery:
+    // joined on `rmm_integrations.provider` instead, the planner expected a
+    // few hundred of the tenant's mappings and probed `assets` once for each
+    // of them, for every scope (100,000 probes per scope at 100,000 devices).
     sqlx::query(
         "SELECT m.external_entity_id, m.alga_entity_id \
-         FROM rmm_integrations i \
+         FROM assets a \
          JOIN tenant_external_entity_mappings m \
-           ON m.tenant = i.tenant AND m.integration_type = i.provider AND m.alga_entity_type = 'asset' \
-          AND m.external_realm_id = $3 \
-         JOIN assets a ON a.tenant = m.tenant AND a.asset_id = m.alga_entity_id \
-         WHERE i.tenant = $1 AND i.integration_id = $2 AND m.sync_status <> 'deleted' \
-           AND a.rmm_organization_id = $4",
+           ON m.tenant = a.tenant AND m.alga_entity_type = 'asset' AND m.alga_entity_id = a.asset_id \
+         WHERE a.tenant = $1 AND a.rmm_organization_id = $4 \
+           AND m.integration_type = (SELECT provider FROM rmm_integrations \
+                                     WHERE tenant = $1 AND integration_id = $2) \
+           AND m.external_realm_id = $3 AND m.sync_status <> 'deleted'",
     )
     .bind(tenant.0)
     .bind(integration.0)

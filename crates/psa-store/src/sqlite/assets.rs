@@ -444,15 +444,16 @@ pub(crate) fn scope_devices<'a>(
     integration: IntegrationId,
     scope_id: &'a str,
 ) -> BoxStream<'a, StoreResult<ScopeDevice>> {
+    // Same shape as on PostgreSQL: the scope's assets, then their mappings.
     sqlx::query(
         "SELECT m.external_entity_id, m.alga_entity_id \
-         FROM rmm_integrations i \
+         FROM assets a \
          JOIN tenant_external_entity_mappings m \
-           ON m.tenant = i.tenant AND m.integration_type = i.provider AND m.alga_entity_type = 'asset' \
-          AND m.external_realm_id = i.integration_id \
-         JOIN assets a ON a.tenant = m.tenant AND a.asset_id = m.alga_entity_id \
-         WHERE i.tenant = ?1 AND i.integration_id = ?2 AND m.sync_status <> 'deleted' \
-           AND a.rmm_organization_id = ?3",
+           ON m.tenant = a.tenant AND m.alga_entity_type = 'asset' AND m.alga_entity_id = a.asset_id \
+         WHERE a.tenant = ?1 AND a.rmm_organization_id = ?3 \
+           AND m.integration_type = (SELECT provider FROM rmm_integrations \
+                                     WHERE tenant = ?1 AND integration_id = ?2) \
+           AND m.external_realm_id = ?2 AND m.sync_status <> 'deleted'",
     )
     .bind(id(tenant))
     .bind(id(integration))

@@ -345,6 +345,14 @@ async fn scope_devices_lists_live_devices_of_one_scope(store: TestStore) {
         .await
         .unwrap();
     assert!(none.is_empty());
+    // Another tenant naming this integration sees nothing.
+    let stranger = store.seed_demo_tenant("U").await.unwrap().tenant;
+    let none: Vec<_> = store
+        .scope_devices(stranger, int.id, "g1")
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(none.is_empty());
 }
 
 async fn rekey_moves_mappings_and_device_ids(store: TestStore) {

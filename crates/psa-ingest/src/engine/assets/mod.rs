@@ -21,7 +21,7 @@ use crate::sources::{DeviceSource, SourceError};
 use crate::{AssetId, IntegrationId, ProviderId, TenantId};
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt, TryStreamExt};
-use hash::{content_hash, id_fingerprint};
+use hash::{hash_snapshots, id_fingerprint};
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
@@ -203,13 +203,14 @@ where
         seen: &mut HashSet<u64>,
         report: &mut AssetSyncReport,
     ) -> Result<(), EngineError> {
+        let prepare_started = Instant::now();
         // Validate, then keep the last snapshot of each device.
-        let mut index: HashMap<String, usize> = HashMap::with_capacity(devices.len());
-        let mut valid: Vec<Option<NormalizedDevice>> = Vec::with_capacity(devices.len());
-        for device in devices {
-            if let Err(error) = self.validate(&device) {
+        let mut keep = vec![false; devices.len()];
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(devices.len());
+        for (i, device) in devices.iter().enumerate() {
+            if let Err(error) = self.validate(device) {
                 report.failed.push(DeviceFailure {
-                    external_id: device.external_id,
+                    external_id: device.external_id.clone(),
                     error,
                 });
                 continue;
@@ -217,17 +218,19 @@ where
             if !device.lifecycle.is_gone() {
                 seen.insert(id_fingerprint(&device.external_id));
             }
-            if let Some(previous) = index.insert(device.external_id.clone(), valid.len()) {
-                valid[previous] = None;
+            if let Some(previous) = last.insert(&device.external_id, i) {
+                keep[previous] = false;
                 report.skip(SkipReason::DuplicateInBatch);
             }
-            valid.push(Some(device));
+            keep[i] = true;
         }
-        let devices: Vec<NormalizedDevice> = valid.into_iter().flatten().collect();
 
         // Resolve each device's client from its scope's mapping.
         let mut routed = Vec::with_capacity(devices.len());
-        for device in devices {
+        for (device, keep) in devices.into_iter().zip(keep) {
+            if !keep {
+                continue;
+            }
             match self.scopes.get(&device.scope_id) {
                 Some(ScopeMapping {
                     client_id: Some(client),
@@ -244,33 +247,42 @@ where
                 _ => report.skip(SkipReason::UnmappedScope),
             }
         }
+        report.timings.prepare += prepare_started.elapsed();
         if routed.is_empty() {
             return Ok(());
         }
 
-        let store_started = Instant::now();
+        // Hash the snapshots while the correlation query is out: the two
+        // overlap (one on the database, one here) instead of adding up.
+        let correlate_started = Instant::now();
         let ids: Vec<String> = routed.iter().map(|(_, d)| d.external_id.clone()).collect();
-        let known: HashMap<String, KnownDevice> = self
-            .store
-            .find_known_devices(self.tenant, self.integration, &self.provider, &ids)
-            .await?
+        let (known, (hashes, hashing)) = futures::join!(
+            self.store
+                .find_known_devices(self.tenant, self.integration, &self.provider, &ids),
+            hash_snapshots(&routed),
+        );
+        let known: HashMap<String, KnownDevice> = known?
             .into_iter()
             .map(|k| (k.external_id.clone(), k))
             .collect();
+        let correlated = correlate_started.elapsed();
+        report.timings.correlate += correlated;
+        report.timings.store += correlated;
+        report.timings.hash += hashing;
 
+        let compare_started = Instant::now();
         let mut batch = AssetBatch::default();
         let mut gone = Vec::new();
-        for (client_id, device) in routed {
+        for ((client_id, device), content_hash) in routed.into_iter().zip(hashes) {
             let known = known.get(&device.external_id);
-            if device.lifecycle.is_gone() {
+            let Some(content_hash) = content_hash else {
                 match known {
                     Some(k) if !k.retired => gone.push(device.external_id),
                     Some(_) => report.unchanged += 1,
                     None => report.skip(SkipReason::GoneAndUnknown),
                 }
                 continue;
-            }
-            let content_hash = content_hash(client_id, &device);
+            };
             match known {
                 Some(k)
                     if !k.retired && k.content_hash.as_deref() == Some(content_hash.as_str()) =>
@@ -291,7 +303,9 @@ where
                 }),
             }
         }
+        report.timings.prepare += compare_started.elapsed();
 
+        let write_started = Instant::now();
         let now = Utc::now();
         if !batch.is_empty() {
             self.write_isolating_failures(batch, now, report).await?;
@@ -302,7 +316,7 @@ where
                 .retire_devices(self.tenant, self.integration, &gone, now)
                 .await?;
         }
-        report.timings.store += store_started.elapsed();
+        report.timings.store += write_started.elapsed();
         Ok(())
     }
 
@@ -392,7 +406,9 @@ where
                 .retire_devices(self.tenant, self.integration, chunk, now)
                 .await?;
         }
-        report.timings.store += store_started.elapsed();
+        let elapsed = store_started.elapsed();
+        report.timings.store += elapsed;
+        report.timings.retire_unseen += elapsed;
         Ok(())
     }
 

@@ -43,8 +43,20 @@ pub struct DeviceFailure {
 pub struct Timings {
     /// Waiting for the source.
     pub fetch: Duration,
+    /// Validating, de-duplicating and routing snapshots, and comparing
+    /// their hashes with the stored ones.
+    pub prepare: Duration,
     /// Store calls (correlation, writes, retirements).
     pub store: Duration,
+    /// Part of `store`: the correlation queries, with the snapshots hashed
+    /// while they run.
+    pub correlate: Duration,
+    /// Hashing snapshots, done while the correlation queries run (so it
+    /// overlaps `correlate`).
+    pub hash: Duration,
+    /// Part of `store`: listing and retiring a scope's unseen devices after
+    /// a complete walk.
+    pub retire_unseen: Duration,
     /// Everything.
     pub total: Duration,
 }
@@ -92,7 +104,11 @@ impl AssetSyncReport {
         self.complete_scopes.extend(other.complete_scopes);
         self.incomplete_scopes.extend(other.incomplete_scopes);
         self.timings.fetch += other.timings.fetch;
+        self.timings.prepare += other.timings.prepare;
         self.timings.store += other.timings.store;
+        self.timings.correlate += other.timings.correlate;
+        self.timings.hash += other.timings.hash;
+        self.timings.retire_unseen += other.timings.retire_unseen;
         self.timings.total += other.timings.total;
     }
 
