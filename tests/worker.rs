@@ -470,6 +470,23 @@ async fn a_killed_workers_lease_is_taken_over_and_its_work_converges() {
         e.what,
         SyncEventKind::Progress(ProgressEvent::TicketCreated { .. })
     )));
+    // Device batches, each followed by the requests made so far.
+    let written: Vec<u64> = events
+        .iter()
+        .filter(|e| e.kind == JobKind::DevicesFull && e.integration == tenants[0].tanium)
+        .filter_map(|e| match &e.what {
+            SyncEventKind::Progress(ProgressEvent::DevicesWritten { total, .. }) => Some(*total),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !written.is_empty() && written.windows(2).all(|w| w[0] < w[1]),
+        "{written:?}"
+    );
+    assert!(events.iter().any(|e| matches!(
+        e.what,
+        SyncEventKind::Progress(ProgressEvent::RequestsMade { total }) if total > 0
+    )));
     assert!(events.iter().any(|e| matches!(
         e.what,
         SyncEventKind::Finished {

@@ -7,6 +7,7 @@ use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions, AssetSyncRepor
 use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport};
 use psa_ingest::engine::scopes::{self, ScopeSyncReport};
 use psa_ingest::ports::Store;
+use psa_ingest::progress::{Progress, ProgressEvent};
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{Count, ProviderRegistry};
 
@@ -153,8 +154,20 @@ pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
             provider: record.provider.clone(),
             capability: "device source",
         })?;
-        let engine =
-            AssetEngine::new(store, tenant, integration, record.provider.clone(), options).await?;
+        // Each batch written also reports the requests made so far.
+        let requests = connection.requests_made.clone();
+        let observed = observer.progress(tenant, integration, kind);
+        let progress = Progress::new(move |event| {
+            observed.emit(event);
+            if matches!(event, ProgressEvent::DevicesWritten { .. }) {
+                observed.emit(&ProgressEvent::RequestsMade {
+                    total: requests.get(),
+                });
+            }
+        });
+        let engine = AssetEngine::new(store, tenant, integration, record.provider.clone(), options)
+            .await?
+            .with_progress(progress);
         let report = engine.sync(source.as_ref(), mode).await?;
         let mut problems = Vec::new();
         if !report.failed.is_empty() {

@@ -17,12 +17,14 @@ use crate::contracts::NormalizedDevice;
 use crate::ports::{
     AssetBatch, AssetStore, AssetWrite, KnownDevice, ScopeMapping, ScopeMappingStore,
 };
+use crate::progress::{Progress, ProgressEvent};
 use crate::sources::{DeviceSource, SourceError};
 use crate::{AssetId, IntegrationId, ProviderId, TenantId};
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt, TryStreamExt};
 use hash::{hash_snapshots, id_fingerprint};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// How the engine batches work.
@@ -63,6 +65,9 @@ pub struct AssetEngine<'s, S: ?Sized> {
     provider: ProviderId,
     options: AssetEngineOptions,
     scopes: HashMap<String, ScopeMapping>,
+    progress: Progress,
+    /// Snapshots handled so far, for progress events.
+    handled: AtomicU64,
 }
 
 impl<'s, S> AssetEngine<'s, S>
@@ -93,7 +98,15 @@ where
             provider,
             options,
             scopes,
+            progress: Progress::default(),
+            handled: AtomicU64::new(0),
         })
+    }
+
+    /// Reports each batch written to `progress` as the sync runs.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Runs a full or incremental sync of every mapped scope with asset sync
@@ -198,6 +211,20 @@ where
     }
 
     async fn process_batch(
+        &self,
+        devices: Vec<NormalizedDevice>,
+        seen: &mut HashSet<u64>,
+        report: &mut AssetSyncReport,
+    ) -> Result<(), EngineError> {
+        let size = devices.len() as u64;
+        self.write_batch(devices, seen, report).await?;
+        let total = self.handled.fetch_add(size, Ordering::Relaxed) + size;
+        self.progress
+            .emit(&ProgressEvent::DevicesWritten { batch: size, total });
+        Ok(())
+    }
+
+    async fn write_batch(
         &self,
         devices: Vec<NormalizedDevice>,
         seen: &mut HashSet<u64>,
