@@ -90,7 +90,11 @@ impl<S: Store + ?Sized + 'static> WorkerBuilder<S> {
     }
 }
 
-/// Keeps every tenant's integrations in sync: see the [module docs](self).
+/// Keeps every tenant's integrations in sync: claims due jobs through leases
+/// in the store, runs them through a transport, and releases them with their
+/// next due time. Any number of workers (in one process or many) share one
+/// store; a dead worker's leases expire and are taken over. See
+/// `docs/operations.md`.
 pub struct Worker<S: ?Sized> {
     inner: Arc<Inner<S>>,
 }
