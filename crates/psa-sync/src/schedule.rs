@@ -11,7 +11,7 @@
 
 use crate::SyncError;
 use chrono::{DateTime, TimeDelta, Utc};
-use psa_ingest::engine::incidents::POLL_INTERVAL_MINUTES;
+use psa_ingest::engine::incidents::{IncidentSettings, POLL_INTERVAL_MINUTES};
 use psa_ingest::ports::Store;
 use psa_ingest::settings::{FieldError, SettingsError};
 use psa_ingest::{IntegrationId, TenantId};
@@ -80,16 +80,17 @@ impl Job {
             Self::Devices => schedule.device_sync,
             Self::Scopes => schedule.full_sync,
             Self::Incidents => {
-                let minutes = read_number(
-                    settings.get("incidents"),
-                    "poll_interval_minutes",
-                    "incidents.poll_interval_minutes",
-                    POLL_INTERVAL_MINUTES.0.into(),
-                    POLL_INTERVAL_MINUTES.1.into(),
-                    5,
-                )
-                .map_err(|e| SettingsError::new(vec![e]))?;
-                TimeDelta::minutes(minutes)
+                // The incident settings own the interval's default and bounds.
+                let minutes =
+                    IncidentSettings::from_integration_settings(settings)?.poll_interval_minutes;
+                let (low, high) = POLL_INTERVAL_MINUTES;
+                if !(low..=high).contains(&minutes) {
+                    return Err(SettingsError::new(vec![FieldError::new(
+                        "incidents.poll_interval_minutes",
+                        format!("must be a whole number from {low} to {high}, got {minutes}"),
+                    )]));
+                }
+                TimeDelta::minutes(minutes.into())
             }
         })
     }
