@@ -77,8 +77,18 @@ pub struct HuntressProvider {
 
 /// One limiter per account, by a hash of the API URL and key (the key itself
 /// is not kept).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 struct AccountLimiters(Arc<Mutex<HashMap<u64, SharedLimiter>>>);
+
+impl std::fmt::Debug for AccountLimiters {
+    // Only how many: even a hash of a key stays out of `Debug`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let accounts = self.0.lock().unwrap_or_else(PoisonError::into_inner).len();
+        f.debug_struct("AccountLimiters")
+            .field("accounts", &accounts)
+            .finish()
+    }
+}
 
 impl AccountLimiters {
     fn for_account(
