@@ -363,9 +363,17 @@ async fn a_killed_workers_lease_is_taken_over_and_its_work_converges() {
         add_tenant(store.store(), &registry, &sims, 1).await,
     ];
     let connected = Utc::now();
-    // Endpoint pages are slow, so the first worker is mid-walk when killed.
+    // Endpoint pages and incident listings are slow (far slower than the
+    // few milliseconds between a job's start and the kill), so the first
+    // worker is killed mid-walk and mid-poll, before it processed anything.
+    // The kill waits for both jobs to have started, never for a fixed time.
     sims.tanium
-        .inject(FaultRule::new(Fault::Slow(Duration::from_millis(300))).on_operation("Endpoints"));
+        .inject(FaultRule::new(Fault::Slow(Duration::from_secs(3))).on_operation("Endpoints"));
+    sims.huntress.inject_on(
+        "/v1/incident_reports",
+        psa_testkit::huntress::Fault::Slow(Duration::from_secs(30)),
+        u32::MAX,
+    );
 
     let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
     let doomed = Worker::builder(own_store(&store).await, Arc::clone(&registry))
@@ -375,20 +383,25 @@ async fn a_killed_workers_lease_is_taken_over_and_its_work_converges() {
         })
         .env(|_| None)
         .subscriber(Arc::new(move |event: &SyncEvent| {
-            if event.kind == JobKind::DevicesFull
-                && matches!(event.what, SyncEventKind::Started { .. })
-            {
-                let _ = started_tx.send(());
+            if matches!(event.what, SyncEventKind::Started { .. }) {
+                let _ = started_tx.send(event.kind);
             }
         }))
         .build()
         .unwrap();
     let killed = tokio::spawn(async move { doomed.run(CancellationToken::new()).await });
-    started_rx.recv().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (mut walking, mut polling) = (false, false);
+    while !(walking && polling) {
+        match started_rx.recv().await.unwrap() {
+            JobKind::DevicesFull => walking = true,
+            JobKind::Incidents => polling = true,
+            _ => {}
+        }
+    }
     killed.abort();
     assert!(killed.await.unwrap_err().is_cancelled());
     sims.tanium.clear_faults();
+    sims.huntress.clear_faults();
 
     let leased: Vec<_> = {
         let mut leased = Vec::new();
@@ -405,6 +418,25 @@ async fn a_killed_workers_lease_is_taken_over_and_its_work_converges() {
         leased
     };
     assert!(!leased.is_empty(), "the dead worker held leases");
+    let mut polls_held = 0;
+    for t in &tenants {
+        polls_held += store
+            .list_scheduled_jobs(t.id(), t.huntress)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|j| j.lease_holder.as_deref() == Some("doomed"))
+            .count();
+    }
+    assert!(polls_held >= 1, "the dead worker held a poll's lease");
+    let tickets_before_takeover: usize = {
+        let mut n = 0;
+        for t in &tenants {
+            n += store.list_tickets(t.id()).await.unwrap().len();
+        }
+        n
+    };
+    assert_eq!(tickets_before_takeover, 0, "killed before any ticket");
 
     // The survivor takes over once the dead worker's leases expire.
     let events = Arc::new(Mutex::new(Vec::new()));
