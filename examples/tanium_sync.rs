@@ -30,7 +30,8 @@ use chrono::Utc;
 use futures::TryStreamExt;
 use psa_ingest::engine::assets::{AssetEngineOptions, AssetSyncReport};
 use psa_ingest::ports::{
-    AssetStore, CatalogStore, IntegrationStore, NewIntegration, ScopeMappingStore, SyncRunStore,
+    AssetStore, CatalogStore, IntegrationStore, MappingDecision, NewIntegration, ScopeMappingStore,
+    SyncRunStore,
 };
 use psa_ingest::{ClientId, IntegrationId, ProviderId, TenantId};
 use psa_registry::{ProviderRegistry, ProviderSecrets};
@@ -238,10 +239,9 @@ async fn print_summary(
             .await?;
         let client = match &mapping.client_id {
             Some(id) => {
-                let how = if mapping.metadata["auto_matched"] == true {
-                    "matched by name"
-                } else {
-                    "linked by a person"
+                let how = match mapping.decided_by {
+                    MappingDecision::AutoMatch => "matched by name",
+                    _ => "linked by a person",
                 };
                 *assets_per_client.entry(client_name(id)).or_default() += live.len();
                 format!("-> {} ({how})", client_name(id))

@@ -10,9 +10,9 @@ use psa_ingest::contracts::{
 };
 use psa_ingest::contracts::{NormalizedScope, ScopeKind};
 use psa_ingest::engine::assets::{
-    AssetEngine, AssetEngineOptions, AssetSyncReport, SkipReason, SyncMode,
+    AssetEngine, AssetEngineOptions, AssetSyncReport, RetirementGuard, SkipReason, SyncMode,
 };
-use psa_ingest::ports::{AssetStore, ScopeLinkBy, ScopeMappingStore};
+use psa_ingest::ports::{AssetStore, ScopeLinkBy, ScopeMappingStore, WalkOutcome};
 use psa_ingest::sources::{DeviceSource, SourceError, SourceStream};
 use psa_ingest::{ClientId, IntegrationId, ProviderId, TenantId};
 use psa_store::test_util::TestStore;
@@ -106,7 +106,10 @@ async fn engine<'s>(
         s.tenant,
         s.integration,
         tanium(),
-        AssetEngineOptions { batch_size },
+        AssetEngineOptions {
+            batch_size,
+            ..AssetEngineOptions::default()
+        },
     )
     .await
     .unwrap()
@@ -237,16 +240,160 @@ async fn a_type_change_moves_the_extension_row(store: TestStore) {
 
 async fn a_device_moved_to_another_scope_moves_to_its_client(store: TestStore) {
     let s = setup(&store).await;
-    ingest(&store, &s, vec![device("d1", "g1")], None).await;
+    ingest(&store, &s, vec![device("d1", "g1")], Some("g1")).await;
 
-    let report = ingest(&store, &s, vec![device("d1", "g2")], None).await;
+    // Seen only in g2 now: g1's complete walk no longer holds it, so g2
+    // (Globex) takes it, whichever scope is walked first.
+    let source = Inventory {
+        devices: Mutex::new(vec![device("d1", "g2")]),
+        fail_in: None,
+        id_changes: vec![],
+    };
+    let report = engine(&store, &s, 10)
+        .await
+        .sync(&source, SyncMode::Full)
+        .await
+        .unwrap();
 
-    assert_eq!(report.updated, 1);
+    assert_eq!(report.updated, 1, "{report:?}");
+    assert_eq!(report.in_several_scopes, 0, "{report:?}");
     assert!(active_names(&store, &s, s.acme, "host-d1").await.is_empty());
     assert_eq!(active_names(&store, &s, s.globex, "host-d1").await.len(), 1);
     assert_eq!(
         support::count(&store, "SELECT COUNT(*) FROM assets").await,
         1
+    );
+}
+
+/// A device that sits in two mapped scopes of different clients keeps the
+/// scope that owns it: five full syncs, one client, nothing written after
+/// the first, and the run counts it.
+async fn a_device_in_two_mapped_scopes_keeps_one_client(store: TestStore) {
+    let s = setup(&store).await;
+    let source = Inventory {
+        devices: Mutex::new(vec![device("d1", "g1"), device("d1", "g2")]),
+        fail_in: None,
+        id_changes: vec![],
+    };
+    let mut reports = Vec::new();
+    for _ in 0..5 {
+        reports.push(
+            engine(&store, &s, 10)
+                .await
+                .sync(&source, SyncMode::Full)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(reports[0].created, 1, "{:?}", reports[0]);
+    for report in &reports {
+        assert_eq!(report.in_several_scopes, 1, "{report:?}");
+    }
+    for report in &reports[1..] {
+        assert_eq!(report.writes(), 0, "{report:?}");
+    }
+    assert_eq!(active_names(&store, &s, s.acme, "host-d1").await.len(), 1);
+    assert!(
+        active_names(&store, &s, s.globex, "host-d1")
+            .await
+            .is_empty()
+    );
+}
+
+/// The owner keeps a shared device even when the other scope is walked
+/// first: g1 owns it, and the second scope (g2) holding it too changes
+/// nothing; once g1 is unmapped, g2 takes it.
+async fn a_shared_device_moves_only_when_its_owner_lets_go(store: TestStore) {
+    let s = setup(&store).await;
+    ingest(&store, &s, vec![device("d1", "g2")], Some("g2")).await;
+    let source = Inventory {
+        devices: Mutex::new(vec![device("d1", "g1"), device("d1", "g2")]),
+        fail_in: None,
+        id_changes: vec![],
+    };
+    let report = engine(&store, &s, 10)
+        .await
+        .sync(&source, SyncMode::Full)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.writes(), report.in_several_scopes),
+        (0, 1),
+        "{report:?}"
+    );
+    assert_eq!(active_names(&store, &s, s.globex, "host-d1").await.len(), 1);
+
+    store
+        .link_scope(s.tenant, s.integration, "g2", None, ScopeLinkBy::User)
+        .await
+        .unwrap();
+    let report = engine(&store, &s, 10)
+        .await
+        .sync(&source, SyncMode::Full)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.updated, report.in_several_scopes),
+        (1, 0),
+        "{report:?}"
+    );
+    assert_eq!(active_names(&store, &s, s.acme, "host-d1").await.len(), 1);
+}
+
+/// A complete walk that would retire most of a big scope retires nothing
+/// and says why; a person's confirmation lets the next walk retire.
+async fn a_walk_that_would_retire_most_of_a_scope_retires_nothing(store: TestStore) {
+    let s = setup(&store).await;
+    let devices: Vec<_> = (0..30).map(|i| device(&format!("d{i}"), "g1")).collect();
+    ingest(&store, &s, devices, Some("g1")).await;
+    let empty = Inventory {
+        devices: Mutex::new(vec![device("d0", "g1")]),
+        fail_in: None,
+        id_changes: vec![],
+    };
+
+    let report = engine(&store, &s, 10)
+        .await
+        .sync(&empty, SyncMode::Full)
+        .await
+        .unwrap();
+    assert_eq!(report.tombstoned, 0, "{report:?}");
+    assert_eq!(report.guarded_scopes.len(), 1, "{report:?}");
+    assert!(
+        report.guarded_scopes[0]
+            .1
+            .contains("would retire 29 of its 30 assets"),
+        "{report:?}"
+    );
+    assert!(!report.complete_scopes.contains(&"g1".to_owned()));
+    let g1 = store
+        .get_scope_mapping(s.tenant, s.integration, "g1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g1.device_sync.last_outcome, Some(WalkOutcome::Guarded));
+
+    let confirmed = AssetEngine::new(
+        store.store(),
+        s.tenant,
+        s.integration,
+        tanium(),
+        AssetEngineOptions {
+            batch_size: 10,
+            retirement_guard: RetirementGuard {
+                confirmed: true,
+                ..RetirementGuard::default()
+            },
+            ..AssetEngineOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let report = confirmed.sync(&empty, SyncMode::Full).await.unwrap();
+    assert_eq!(
+        (report.tombstoned, report.confirmed_retirements),
+        (29, 29),
+        "{report:?}"
     );
 }
 
@@ -414,12 +561,7 @@ async fn a_walk_that_fails_part_way_tombstones_nothing(store: TestStore) {
 
     let report = engine(&store, &s, 10)
         .await
-        .sync(
-            &source,
-            SyncMode::Full {
-                id_changes_since: None,
-            },
-        )
+        .sync(&source, SyncMode::Full)
         .await
         .unwrap();
 
@@ -442,7 +584,16 @@ async fn a_walk_that_fails_part_way_tombstones_nothing(store: TestStore) {
 
 async fn a_rekeyed_device_keeps_its_asset(store: TestStore) {
     let s = setup(&store).await;
-    ingest(&store, &s, vec![device("old-1", "g1")], Some("g1")).await;
+    let source = Inventory {
+        devices: Mutex::new(vec![device("old-1", "g1")]),
+        fail_in: None,
+        id_changes: vec![],
+    };
+    engine(&store, &s, 10)
+        .await
+        .sync(&source, SyncMode::Auto)
+        .await
+        .unwrap();
     let mut renamed = device("new-1", "g1");
     renamed.name = "host-old-1".into();
     renamed.serial_number = Some("SN-old-1".into());
@@ -455,15 +606,10 @@ async fn a_rekeyed_device_keeps_its_asset(store: TestStore) {
         }],
     };
 
-    let since = Utc::now() - chrono::Duration::hours(1);
+    // Id changes are read from the oldest scope watermark.
     let report = engine(&store, &s, 10)
         .await
-        .sync(
-            &source,
-            SyncMode::Full {
-                id_changes_since: Some(since),
-            },
-        )
+        .sync(&source, SyncMode::Auto)
         .await
         .unwrap();
 
@@ -537,6 +683,9 @@ psa_store::backend_tests!(
     unsent_fields_keep_stored_values_and_changes_update,
     a_type_change_moves_the_extension_row,
     a_device_moved_to_another_scope_moves_to_its_client,
+    a_device_in_two_mapped_scopes_keeps_one_client,
+    a_shared_device_moves_only_when_its_owner_lets_go,
+    a_walk_that_would_retire_most_of_a_scope_retires_nothing,
     unmapped_and_switched_off_scopes_are_skipped_with_reasons,
     one_bad_snapshot_fails_alone,
     a_device_repeated_in_a_batch_keeps_its_last_snapshot,

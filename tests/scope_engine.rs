@@ -7,7 +7,7 @@ use futures::stream;
 use psa_ingest::ProviderId;
 use psa_ingest::contracts::{NormalizedScope, ScopeKind};
 use psa_ingest::engine::scopes::sync_scopes;
-use psa_ingest::ports::{CatalogStore, ScopeLinkBy, ScopeMappingStore};
+use psa_ingest::ports::{CatalogStore, MappingDecision, ScopeLinkBy, ScopeMappingStore};
 use psa_ingest::sources::{ScopeSource, SourceStream};
 use psa_store::test_util::TestStore;
 
@@ -66,7 +66,7 @@ async fn unique_names_auto_match_and_ambiguous_ones_stay_unmapped(store: TestSto
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(g1.metadata["auto_matched"], true);
+    assert_eq!(g1.decided_by, MappingDecision::AutoMatch);
     assert_eq!(g1.client_id, Some(demo.clients.globex));
 }
 

@@ -7,15 +7,15 @@ mod support;
 use chrono::{DateTime, TimeDelta, Utc};
 use psa_ingest::engine::assets::{AssetEngineOptions, AssetSyncReport};
 use psa_ingest::ports::{
-    AssetStore, IntegrationStore, RunOutcome, ScopeLinkBy, ScopeMappingStore, SecretStore, SyncRun,
-    SyncRunStore,
+    AssetStore, IntegrationStore, MappingDecision, RunOutcome, ScheduleStore, ScopeLinkBy,
+    ScopeMapping, ScopeMappingStore, SecretStore, SyncRun, SyncRunStore, WalkOutcome,
 };
 use psa_ingest::{ClientId, IntegrationId, TenantId};
 use psa_registry::{ProviderRegistry, ProviderSecrets};
 use psa_store::test_util::TestStore;
 use psa_store::{Backend, DemoTenant, PsaStore};
 use psa_sync::SyncError;
-use psa_testkit::tanium::{GroupSpec, SimClock, TaniumSim};
+use psa_testkit::tanium::{Fault, FaultRule, GroupSpec, SimClock, TaniumSim};
 use secrecy::SecretString;
 use tanium_gateway::RetryPolicy;
 use tanium_gateway::provider::{API_TOKEN_SECRET, TaniumProvider};
@@ -65,7 +65,10 @@ fn secrets(token: &str) -> ProviderSecrets {
 }
 
 fn options() -> AssetEngineOptions {
-    AssetEngineOptions { batch_size: 3 }
+    AssetEngineOptions {
+        batch_size: 3,
+        ..AssetEngineOptions::default()
+    }
 }
 
 struct Setup {
@@ -193,7 +196,7 @@ async fn map_groups(store: &TestStore, s: &Setup) {
         .find(|m| m.external_id == ACME_GROUP)
         .unwrap();
     assert_eq!(acme.name, "Acme Corp");
-    assert_eq!(acme.metadata["auto_matched"], true);
+    assert_eq!(acme.decided_by, MappingDecision::AutoMatch);
 }
 
 /// One asset row as the tests look at it.
@@ -567,8 +570,407 @@ async fn a_wrong_token_does_not_connect(store: TestStore) {
     );
 }
 
+/// The stored agent status of the asset of one endpoint.
+async fn agent_status(store: &PsaStore, device_id: &str) -> Option<String> {
+    const SQL: &str = "SELECT agent_status FROM assets WHERE rmm_device_id = $1";
+    match store.backend() {
+        Backend::Postgres => sqlx::query_scalar(SQL)
+            .bind(device_id)
+            .fetch_one(store.postgres_pool().unwrap())
+            .await
+            .unwrap(),
+        Backend::Sqlite => sqlx::query_scalar(SQL)
+            .bind(device_id)
+            .fetch_one(store.sqlite_pool().unwrap())
+            .await
+            .unwrap(),
+    }
+}
+
+async fn scope(store: &TestStore, s: &Setup, id: &str) -> ScopeMapping {
+    store
+        .get_scope_mapping(s.tenant, s.integration, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn last_run(store: &TestStore, s: &Setup) -> SyncRun {
+    store
+        .list_sync_runs(s.tenant, s.integration, 1)
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+/// A group mapped after the first full walk is walked in full at the next
+/// sync, while the others stay incremental: every endpoint arrives, one
+/// last seen days ago too (offline). Mapping it brought the sync forward.
+async fn a_group_mapped_after_the_first_walk_brings_all_its_endpoints(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    connect(&store, &sim, &s).await;
+    let first = sync(&store, &s, false).await;
+    assert_eq!(first.created, ACME_ENDPOINTS.len() as u64, "{first:?}");
+    let days_ago = sim.clock().now() - TimeDelta::days(3);
+    assert!(sim.modify_endpoint("1005", |e| e.last_seen = days_ago));
+    // The device job ran and is due in an hour.
+    let later = Utc::now() + TimeDelta::hours(1);
+    store
+        .set_job_due(s.tenant, s.integration, "devices", later)
+        .await
+        .unwrap();
+
+    let mapped_at = Utc::now();
+    assert!(
+        psa_sync::jobs::map_scope(
+            store.store(),
+            s.tenant,
+            s.integration,
+            GLOBEX_GROUP,
+            Some(s.demo.clients.globex)
+        )
+        .await
+        .unwrap()
+    );
+    let job = store
+        .list_scheduled_jobs(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.job == "devices")
+        .unwrap();
+    assert!(
+        job.next_due_at <= mapped_at + TimeDelta::seconds(61),
+        "due within a minute of mapping: {job:?}"
+    );
+
+    let next = sync(&store, &s, false).await;
+    assert_eq!(next.created, GLOBEX_ENDPOINTS.len() as u64, "{next:?}");
+    assert_eq!(
+        (next.full_walks, next.incremental_walks),
+        (1, 1),
+        "{next:?}"
+    );
+    let globex_hosts: Vec<String> = GLOBEX_ENDPOINTS.iter().map(|id| host(&sim, id)).collect();
+    assert_eq!(
+        assets_of(&store, s.tenant, s.demo.clients.globex, &globex_hosts).await,
+        GLOBEX_ENDPOINTS.len()
+    );
+    assert_eq!(
+        agent_status(&store, "1005").await.as_deref(),
+        Some("offline")
+    );
+    assert_eq!(last_run(&store, &s).await.kind, "devices_incremental");
+    let globex = scope(&store, &s, GLOBEX_GROUP).await;
+    assert_eq!(globex.decided_by, MappingDecision::Person);
+    assert!(globex.device_sync.full_walk_at >= Some(mapped_at));
+
+    // Both groups are now fully walked: the next sync is incremental for
+    // both and writes nothing.
+    let again = sync(&store, &s, false).await;
+    assert_eq!((again.full_walks, again.incremental_walks), (0, 2));
+    assert_eq!(again.writes(), 0, "{again:?}");
+}
+
+/// A group re-mapped to another client is walked in full: its assets move.
+async fn a_group_remapped_to_another_client_moves_its_assets(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    connect(&store, &sim, &s).await;
+    map_groups(&store, &s).await;
+    sync(&store, &s, false).await;
+
+    psa_sync::jobs::map_scope(
+        store.store(),
+        s.tenant,
+        s.integration,
+        GLOBEX_GROUP,
+        Some(s.demo.clients.initech),
+    )
+    .await
+    .unwrap();
+    let report = sync(&store, &s, false).await;
+    assert_eq!(report.updated, GLOBEX_ENDPOINTS.len() as u64, "{report:?}");
+    let globex_hosts: Vec<String> = GLOBEX_ENDPOINTS.iter().map(|id| host(&sim, id)).collect();
+    assert_eq!(
+        assets_of(&store, s.tenant, s.demo.clients.initech, &globex_hosts).await,
+        GLOBEX_ENDPOINTS.len()
+    );
+    assert_eq!(
+        assets_of(&store, s.tenant, s.demo.clients.globex, &globex_hosts).await,
+        0
+    );
+}
+
+/// A scope whose walk failed keeps its watermark: the next walk reads its
+/// changes from where it was, so a change that the failed walk would have
+/// read is not missed (the run that failed moved only the other scope).
+async fn a_scope_walk_that_fails_part_way_misses_nothing(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    connect(&store, &sim, &s).await;
+    map_groups(&store, &s).await;
+    sync(&store, &s, false).await;
+    let acme_before = scope(&store, &s, ACME_GROUP).await.device_sync;
+    let globex_before = scope(&store, &s, GLOBEX_GROUP).await.device_sync;
+
+    // Acme is walked first: its first page fails, Globex's walk completes.
+    sim.inject(
+        FaultRule::new(Fault::status(500))
+            .on_operation("Endpoints")
+            .once(),
+    );
+    let failed = sync(&store, &s, false).await;
+    assert_eq!(failed.incomplete_scopes.len(), 1, "{failed:?}");
+    assert_eq!(failed.incomplete_scopes[0].0, ACME_GROUP);
+    let run = last_run(&store, &s).await;
+    assert_eq!(run.outcome, RunOutcome::PartiallyFailed, "{run:?}");
+    let acme = scope(&store, &s, ACME_GROUP).await.device_sync;
+    assert_eq!(acme.watermark, acme_before.watermark, "kept");
+    assert_eq!(acme.last_outcome, Some(WalkOutcome::Failed));
+    assert!(acme.last_error.is_some());
+    let globex = scope(&store, &s, GLOBEX_GROUP).await.device_sync;
+    assert!(globex.watermark > globex_before.watermark, "moved");
+
+    // A change the failed walk would have read: older than the overlap
+    // before the failed run, newer than Acme's own watermark.
+    let changed_at = run.started_at - TimeDelta::minutes(5);
+    assert!(sim.modify_endpoint("1000", |e| {
+        e.name = "ACME-MISSED".to_owned();
+        e.last_seen = changed_at;
+    }));
+    let recovered = sync(&store, &s, false).await;
+    assert!(recovered.incomplete_scopes.is_empty(), "{recovered:?}");
+    assert_eq!(asset(&assets(&store).await, "1000").name, "ACME-MISSED");
+    assert_eq!(last_run(&store, &s).await.outcome, RunOutcome::Succeeded);
+}
+
+/// An endpoint that stops reporting is in no incremental walk, yet reads
+/// offline once the threshold passes; the sync right after writes nothing.
+async fn a_silent_endpoint_goes_offline_without_being_walked(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    connect(&store, &sim, &s).await;
+    map_groups(&store, &s).await;
+    sim.clock().set(Utc::now());
+    // Seen ten minutes ago: online, and older than an incremental walk's
+    // overlap, so no incremental walk returns it.
+    let seen = sim.clock().now() - TimeDelta::minutes(10);
+    assert!(sim.modify_endpoint("1000", |e| e.last_seen = seen));
+    sync(&store, &s, false).await;
+    assert_eq!(
+        agent_status(&store, "1000").await.as_deref(),
+        Some("online")
+    );
+
+    sim.clock().advance(TimeDelta::hours(2));
+    let report = sync(&store, &s, false).await;
+    assert_eq!(report.received, 0, "nothing walked: {report:?}");
+    assert!(report.agent_status_changed >= 1, "{report:?}");
+    assert_eq!(
+        agent_status(&store, "1000").await.as_deref(),
+        Some("offline")
+    );
+
+    let again = sync(&store, &s, false).await;
+    assert_eq!(again.writes(), 0, "{again:?}");
+}
+
+/// An endpoint in two mapped groups of different clients stays with one
+/// client over five syncs, and nothing is written after the first.
+async fn an_endpoint_in_two_mapped_groups_keeps_one_client(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    connect(&store, &sim, &s).await;
+    map_groups(&store, &s).await;
+    assert!(sim.modify_endpoint("1000", |e| {
+        e.groups.insert(GLOBEX_GROUP.to_owned());
+    }));
+    let mut reports = Vec::new();
+    for _ in 0..5 {
+        reports.push(sync(&store, &s, true).await);
+    }
+    assert_eq!(
+        reports[0].created, MAPPED_ENDPOINTS as u64,
+        "{:?}",
+        reports[0]
+    );
+    for report in &reports {
+        assert_eq!(report.in_several_scopes, 1, "{report:?}");
+    }
+    for report in &reports[1..] {
+        assert_eq!(report.writes(), 0, "{report:?}");
+    }
+    let all = assets(&store).await;
+    assert_eq!(all.len(), MAPPED_ENDPOINTS);
+    assert_eq!(
+        asset(&all, "1000").rmm_organization_id.as_deref(),
+        Some(ACME_GROUP)
+    );
+    let acme_host = [host(&sim, "1000")];
+    assert_eq!(
+        assets_of(&store, s.tenant, s.demo.clients.acme, &acme_host).await,
+        1
+    );
+    assert_eq!(last_run(&store, &s).await.counts["in_several_scopes"], 1);
+}
+
+/// A person's unlink is final: the next scope sync does not match the
+/// group again by name.
+async fn a_persons_unlink_survives_the_scope_sync(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    connect(&store, &sim, &s).await;
+    assert_eq!(
+        scope(&store, &s, ACME_GROUP).await.decided_by,
+        MappingDecision::AutoMatch
+    );
+    psa_sync::jobs::map_scope(store.store(), s.tenant, s.integration, ACME_GROUP, None)
+        .await
+        .unwrap();
+    let report = psa_sync::jobs::sync_scopes(store.store(), &s.registry, s.tenant, s.integration)
+        .await
+        .unwrap();
+    assert!(report.auto_matched.is_empty(), "{report:?}");
+    let acme = scope(&store, &s, ACME_GROUP).await;
+    assert_eq!(
+        (acme.client_id, acme.decided_by),
+        (None, MappingDecision::Person)
+    );
+}
+
+/// A complete walk that comes back empty over 50 assets (a permission
+/// change, an edited filter) retires nothing and says what to do; a
+/// person's confirmation lets the next walk retire them, once.
+async fn an_empty_complete_walk_retires_nothing_until_confirmed(store: TestStore) {
+    let sim = TaniumSim::builder()
+        .clock(SimClock::at(Utc::now() - TimeDelta::hours(1)))
+        .start_generated(&[GroupSpec::new(ACME_GROUP, "Acme Corp", 50)])
+        .await;
+    let s = create(&store, &sim).await;
+    connect_quietly(&store, &sim, &s).await;
+    assert_eq!(sync(&store, &s, true).await.created, 50);
+    let walked = scope(&store, &s, ACME_GROUP).await.device_sync;
+    for endpoint in sim.endpoints() {
+        sim.modify_endpoint(&endpoint.id, |e| {
+            e.groups.clear();
+        });
+    }
+
+    let guarded = sync(&store, &s, true).await;
+    assert_eq!(guarded.tombstoned, 0, "{guarded:?}");
+    let run = last_run(&store, &s).await;
+    assert_eq!(run.outcome, RunOutcome::PartiallyFailed, "{run:?}");
+    let message = run.error.unwrap();
+    assert!(
+        message.contains("would retire 50 of its 50 assets")
+            && message.contains("assets.confirm_retirement"),
+        "{message}"
+    );
+    let state = scope(&store, &s, ACME_GROUP).await.device_sync;
+    assert_eq!(state.full_walk_at, walked.full_walk_at, "kept");
+    assert_eq!(state.last_outcome, Some(WalkOutcome::Guarded));
+    assert_eq!(
+        support::count(
+            &store,
+            "SELECT COUNT(*) FROM assets WHERE status = 'active'"
+        )
+        .await,
+        50
+    );
+
+    let record = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut settings = record.settings;
+    settings["assets"] = serde_json::json!({ "confirm_retirement": true });
+    store
+        .update_settings(s.tenant, s.integration, record.settings_version, settings)
+        .await
+        .unwrap();
+    let confirmed = sync(&store, &s, true).await;
+    assert_eq!(confirmed.tombstoned, 50, "{confirmed:?}");
+    let settings = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings;
+    assert_eq!(
+        settings["assets"].get("confirm_retirement"),
+        None,
+        "used once: {settings}"
+    );
+}
+
+/// The Asset API fallback cannot tell groups apart: with two mapped groups
+/// (one of them with no Gateway endpoints, which would take every Asset
+/// API row) the sync refuses, naming the setting, and files nothing.
+async fn the_asset_api_fallback_refuses_two_mapped_groups(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    let record = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut settings = record.settings;
+    settings["asset_api_fallback"] = serde_json::json!(true);
+    store
+        .update_settings(s.tenant, s.integration, record.settings_version, settings)
+        .await
+        .unwrap();
+    connect(&store, &sim, &s).await;
+    map_groups(&store, &s).await;
+    for id in GLOBEX_ENDPOINTS {
+        assert!(sim.age_out_of_tds(id));
+    }
+
+    let error = psa_sync::jobs::sync_devices(
+        store.store(),
+        &s.registry,
+        s.tenant,
+        s.integration,
+        false,
+        options(),
+    )
+    .await
+    .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("asset_api_fallback") && message.contains("2 are mapped"),
+        "{message}"
+    );
+    assert!(assets(&store).await.is_empty());
+    assert_eq!(last_run(&store, &s).await.outcome, RunOutcome::Failed);
+}
+
+/// Connects without the estate checks of [`connect`].
+async fn connect_quietly(store: &TestStore, sim: &TaniumSim, s: &Setup) {
+    psa_sync::jobs::connect(
+        store.store(),
+        &s.registry,
+        s.tenant,
+        s.integration,
+        &secrets(&sim.token()),
+    )
+    .await
+    .unwrap();
+}
+
 psa_store::backend_tests!(
     full_then_incremental_then_full,
     disconnect_removes_the_token_and_stops_syncs,
     a_wrong_token_does_not_connect,
+    a_group_mapped_after_the_first_walk_brings_all_its_endpoints,
+    a_group_remapped_to_another_client_moves_its_assets,
+    a_scope_walk_that_fails_part_way_misses_nothing,
+    a_silent_endpoint_goes_offline_without_being_walked,
+    an_endpoint_in_two_mapped_groups_keeps_one_client,
+    a_persons_unlink_survives_the_scope_sync,
+    an_empty_complete_walk_retires_nothing_until_confirmed,
+    the_asset_api_fallback_refuses_two_mapped_groups,
 );

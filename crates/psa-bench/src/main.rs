@@ -298,7 +298,10 @@ async fn walk(
         f.tenant,
         f.integration,
         provider.clone(),
-        AssetEngineOptions { batch_size: batch },
+        AssetEngineOptions {
+            batch_size: batch,
+            ..AssetEngineOptions::default()
+        },
     )
     .await
     .unwrap();

@@ -7,8 +7,8 @@ use psa_ingest::ProviderId;
 use psa_ingest::contracts::DeviceType;
 use psa_ingest::ports::{
     Alert, Board, Category, Client, Comment, EntityMapping, Integration, KnownDevice, Lease,
-    Priority, RunOutcome, ScheduledJob, ScopeMapping, Status, StoreResult, SyncRun, SyncStatus,
-    Ticket,
+    MappingDecision, Priority, RunOutcome, ScheduledJob, ScopeMapping, ScopeSyncState, Status,
+    StoreResult, SyncRun, SyncStatus, Ticket, WalkOutcome,
 };
 use uuid::Uuid;
 
@@ -112,6 +112,24 @@ pub(crate) fn scope_mapping<R: RowExt>(row: &R) -> StoreResult<ScopeMapping> {
         client_id: row.opt_uuid("client_id")?.map(Into::into),
         auto_sync_assets: row.boolean("auto_sync_assets")?,
         auto_create_tickets: row.boolean("auto_create_tickets")?,
+        decided_by: {
+            let value = row.text("decided_by")?;
+            MappingDecision::parse(&value)
+                .ok_or_else(|| corrupt(format!("scope mapping decided_by: {value}")))?
+        },
+        device_sync: ScopeSyncState {
+            mapped_at: row.opt_time("mapped_at")?,
+            full_walk_at: row.opt_time("full_walk_at")?,
+            watermark: row.opt_time("device_watermark")?,
+            last_outcome: match row.opt_text("last_walk_outcome")? {
+                None => None,
+                Some(value) => Some(
+                    WalkOutcome::parse(&value)
+                        .ok_or_else(|| corrupt(format!("scope walk outcome: {value}")))?,
+                ),
+            },
+            last_error: row.opt_text("last_walk_error")?,
+        },
         metadata: row.json("metadata")?,
     })
 }
@@ -235,6 +253,7 @@ pub(crate) fn known_device<R: RowExt>(row: &R) -> StoreResult<KnownDevice> {
         device_type: DeviceType::parse(&row.text("asset_type")?),
         content_hash: row.opt_text("content_hash")?,
         retired: row.boolean("retired")?,
+        scope_id: row.opt_text("scope_id")?,
     })
 }
 

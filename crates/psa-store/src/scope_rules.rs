@@ -1,7 +1,9 @@
-//! Backend-neutral scope logic: duplicate removal and what an upsert changed.
+//! Backend-neutral scope logic: duplicate removal, what an upsert changed,
+//! and how a finished walk moves a scope's state.
 
+use chrono::{DateTime, Utc};
 use psa_ingest::contracts::NormalizedScope;
-use psa_ingest::ports::ScopeUpsertOutcome;
+use psa_ingest::ports::{ScopeUpsertOutcome, ScopeWalk, WalkKind, WalkOutcome};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
@@ -41,4 +43,14 @@ pub(crate) fn outcome(
         }
     }
     outcome
+}
+
+/// The `(full_walk_at, device_watermark)` a finished walk sets; `None`
+/// keeps the stored value. Only a completed walk moves either.
+pub(crate) fn walk_moves(walk: &ScopeWalk) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    match (walk.outcome, walk.kind) {
+        (WalkOutcome::Completed, WalkKind::Full) => (Some(walk.started_at), Some(walk.started_at)),
+        (WalkOutcome::Completed, WalkKind::Incremental) => (None, Some(walk.started_at)),
+        (WalkOutcome::Failed | WalkOutcome::Guarded, _) => (None, None),
+    }
 }

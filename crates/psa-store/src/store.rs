@@ -14,8 +14,8 @@ use psa_ingest::ports::{
     Board, CatalogStore, Category, Client, Comment, EntityMapping, EntityMappingStore, Integration,
     IntegrationStore, KnownDevice, Lease, NewComment, NewIntegration, NewTicket, Priority,
     RunFinish, RunOutcome, ScheduleStore, ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping,
-    ScopeMappingStore, ScopeUpsertOutcome, SecretStore, Status, StoreError, StoreResult, SyncRun,
-    SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
+    ScopeMappingStore, ScopeUpsertOutcome, ScopeWalk, SecretStore, Status, StoreError, StoreResult,
+    SyncRun, SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
 };
 use psa_ingest::{
     AlertId, AssetId, ClientId, IntegrationId, ProviderId, StatusId, SyncRunId, TenantId, TicketId,
@@ -279,6 +279,19 @@ impl ScopeMappingStore for PsaStore {
             )
         )
     }
+
+    async fn record_scope_walk(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        external_id: &str,
+        walk: &ScopeWalk,
+    ) -> StoreResult<()> {
+        dispatch!(
+            self,
+            scopes::record_walk(tenant, integration, external_id, walk)
+        )
+    }
 }
 
 #[async_trait]
@@ -339,6 +352,19 @@ impl AssetStore for PsaStore {
         changes: &[ExternalIdChange],
     ) -> StoreResult<u64> {
         dispatch!(self, assets::rekey(tenant, integration, changes))
+    }
+
+    async fn refresh_agent_status(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        online_since: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        dispatch!(
+            self,
+            assets::refresh_agent_status(tenant, integration, online_since, at)
+        )
     }
 
     async fn find_assets_by_hostname(

@@ -11,6 +11,7 @@
 //!   process by default, or by a queue or workflow engine);
 //! - [`SyncEvent`]: typed progress events for a subscriber.
 
+pub mod asset_settings;
 mod error;
 mod events;
 pub mod jobs;

@@ -6,7 +6,8 @@
 //! | key | bounds | default | meaning |
 //! | --- | --- | --- | --- |
 //! | `schedule.device_sync_minutes` | 5..=1440 | 60 | incremental device sync |
-//! | `schedule.full_sync_hours` | 1..=168 | 24 | full device walk (after a scope sync), or the scope sync of a provider without devices |
+//! | `schedule.full_sync_hours` | 1..=168 | 24 | full walk of each scope (the job syncs scopes first), or the scope sync of a provider without devices |
+//! | `schedule.after_mapping_seconds` | 0..=3600 | 60 | device sync after a person maps a scope or switches its asset sync on |
 //! | `incidents.poll_interval_minutes` | 1..=60 | 5 | incident poll |
 
 use crate::SyncError;
@@ -107,8 +108,12 @@ impl std::fmt::Display for Job {
 pub struct ScheduleSettings {
     /// Between incremental device syncs.
     pub device_sync: TimeDelta,
-    /// Between full device walks.
+    /// Between full device walks of a scope.
     pub full_sync: TimeDelta,
+    /// How soon after a person maps a scope (or switches its asset sync on)
+    /// the device sync runs, so the assets appear without waiting for the
+    /// interval.
+    pub after_mapping: TimeDelta,
 }
 
 impl ScheduleSettings {
@@ -135,19 +140,31 @@ impl ScheduleSettings {
             168,
             24,
         );
-        match (device, full) {
-            (Ok(device), Ok(full)) => Ok(Self {
+        let after_mapping = read_number(
+            section,
+            "after_mapping_seconds",
+            "schedule.after_mapping_seconds",
+            0,
+            3600,
+            60,
+        );
+        match (device, full, after_mapping) {
+            (Ok(device), Ok(full), Ok(after_mapping)) => Ok(Self {
                 device_sync: TimeDelta::minutes(device),
                 full_sync: TimeDelta::hours(full),
+                after_mapping: TimeDelta::seconds(after_mapping),
             }),
-            (device, full) => Err(SettingsError::new(
-                [device.err(), full.err()].into_iter().flatten().collect(),
+            (device, full, after_mapping) => Err(SettingsError::new(
+                [device.err(), full.err(), after_mapping.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             )),
         }
     }
 }
 
-fn read_number(
+pub(crate) fn read_number(
     section: Option<&Value>,
     key: &str,
     path: &str,

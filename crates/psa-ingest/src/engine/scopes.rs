@@ -2,7 +2,7 @@
 //! unmapped rows to clients whose names match exactly once normalized.
 
 use super::EngineError;
-use crate::ports::{CatalogStore, ScopeLinkBy, ScopeMappingStore};
+use crate::ports::{CatalogStore, MappingDecision, ScopeLinkBy, ScopeMappingStore};
 use crate::sources::ScopeSource;
 use crate::{ClientId, IntegrationId, TenantId};
 use futures::TryStreamExt;
@@ -40,8 +40,8 @@ pub fn normalize_name(name: &str) -> String {
 
 /// Syncs the scopes of one integration and auto-matches unmapped ones.
 ///
-/// Names refresh on every sync; a client a person chose and the per-scope
-/// switches are never overwritten. Only a unique normalized-name match among
+/// Names refresh on every sync; a client a person chose (or a person's
+/// unlink) and the per-scope switches are never overwritten. Only a unique normalized-name match among
 /// active clients links a scope; anything weaker stays unmapped.
 pub async fn sync_scopes<S>(
     store: &S,
@@ -76,6 +76,11 @@ where
 
     for mapping in store.list_scope_mappings(tenant, integration).await? {
         if mapping.client_id.is_some() {
+            continue;
+        }
+        // A person's unlink is a decision too: the matcher leaves it alone.
+        if mapping.decided_by != MappingDecision::Nobody {
+            report.unmapped.push(mapping.external_id);
             continue;
         }
         let key = normalize_name(&mapping.name);

@@ -21,6 +21,9 @@ pub struct KnownDevice {
     pub content_hash: Option<String>,
     /// The mapping is marked deleted (the asset was retired).
     pub retired: bool,
+    /// The scope the asset was last written from (`rmm_organization_id`):
+    /// its owner among the scopes a device may sit in.
+    pub scope_id: Option<String>,
 }
 
 /// One asset to create or update from a snapshot.
@@ -123,6 +126,19 @@ pub trait AssetStore: Send + Sync {
         tenant: TenantId,
         integration: IntegrationId,
         changes: &[ExternalIdChange],
+    ) -> StoreResult<u64>;
+
+    /// Recomputes the agent status of every live asset of the integration
+    /// from its stored last-seen time: `online` when seen at or after
+    /// `online_since`, else `offline`; `unknown` without a last-seen time.
+    /// One set-based statement that writes only the rows whose status
+    /// changes; returns how many did.
+    async fn refresh_agent_status(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        online_since: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> StoreResult<u64>;
 
     /// Active assets of one client whose name equals `hostname` ignoring case.

@@ -25,7 +25,10 @@ pub use integrations::{
     Integration, IntegrationStore, NewIntegration, SyncStateUpdate, SyncStatus,
 };
 pub use schedules::{Lease, ScheduleStore, ScheduledJob};
-pub use scopes::{ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome};
+pub use scopes::{
+    MappingDecision, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeSyncState,
+    ScopeUpsertOutcome, ScopeWalk, WalkKind, WalkOutcome,
+};
 pub use secrets::SecretStore;
 pub use sync_runs::{RunFinish, RunOutcome, SyncRun, SyncRunStore};
 pub use tickets::{Comment, NewComment, NewTicket, Ticket, TicketStore};

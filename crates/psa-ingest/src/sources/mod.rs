@@ -9,7 +9,7 @@ pub use error::SourceError;
 
 use crate::contracts::{ExternalIdChange, NormalizedDevice, NormalizedIncident, NormalizedScope};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +46,50 @@ pub trait DeviceSource: Send + Sync {
     ) -> Result<Vec<ExternalIdChange>, SourceError> {
         Ok(Vec::new())
     }
+
+    /// How agent status follows from a device's last-seen time, when the
+    /// provider derives it that way (Tanium: seen within the online
+    /// threshold). The engine then recomputes it for every stored asset at
+    /// each sync, so a device that went silent reads offline without being
+    /// in any walk. The default: the provider reports status itself.
+    fn agent_status_rule(&self) -> Option<AgentStatusRule> {
+        None
+    }
+
+    /// Whether a full walk of a scope may hold devices the provider cannot
+    /// tie to that scope (Tanium's Asset API fallback reads rows that carry
+    /// no group). The engine then refuses to sync when more than one scope
+    /// is mapped, since it could file devices under the wrong client.
+    fn unscoped_fallback(&self) -> Option<UnscopedFallback> {
+        None
+    }
+}
+
+/// Agent status from the last-seen time: online when seen within
+/// `online_within` of `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentStatusRule {
+    /// The provider's threshold.
+    pub online_within: TimeDelta,
+    /// The provider's clock at the time of asking.
+    pub now: DateTime<Utc>,
+}
+
+impl AgentStatusRule {
+    /// Devices last seen at or after this time are online.
+    pub fn online_since(&self) -> DateTime<Utc> {
+        self.now - self.online_within
+    }
+}
+
+/// A fallback listing that cannot be filtered by scope, named for the
+/// person who must fix the setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnscopedFallback {
+    /// The setting that turns it on (e.g. `asset_api_fallback`).
+    pub setting: String,
+    /// What the fallback reads (e.g. "the Asset API").
+    pub what: String,
 }
 
 /// An opaque, durable position in a provider's incident feed. The engine

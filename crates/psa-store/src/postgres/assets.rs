@@ -36,16 +36,17 @@ pub(crate) async fn find_known(
     // carrying the provider's device id that no mapping of this provider
     // claims (so another integration's assets are never taken), oldest first.
     let rows = sqlx::query(
-        "SELECT w.external_id, k.asset_id, k.client_id, k.asset_type, k.content_hash, k.retired \
+        "SELECT w.external_id, k.asset_id, k.client_id, k.asset_type, k.content_hash, k.retired, k.scope_id \
          FROM (SELECT DISTINCT unnest($4::text[]) AS external_id) w \
          CROSS JOIN LATERAL ( \
-           (SELECT a.asset_id, a.client_id, a.asset_type, m.content_hash, m.sync_status = 'deleted' AS retired \
+           (SELECT a.asset_id, a.client_id, a.asset_type, m.content_hash, m.sync_status = 'deleted' AS retired, \
+                   a.rmm_organization_id AS scope_id \
             FROM tenant_external_entity_mappings m \
             JOIN assets a ON a.tenant = m.tenant AND a.asset_id = m.alga_entity_id \
             WHERE m.tenant = $1 AND m.integration_type = $3 AND m.alga_entity_type = 'asset' \
               AND m.external_realm_id = $2 AND m.external_entity_id = w.external_id) \
            UNION ALL \
-           (SELECT a.asset_id, a.client_id, a.asset_type, NULL, false \
+           (SELECT a.asset_id, a.client_id, a.asset_type, NULL, false, a.rmm_organization_id \
             FROM assets a \
             WHERE a.tenant = $1 AND a.rmm_provider = $3 AND a.rmm_device_id = w.external_id \
               AND NOT EXISTS (SELECT 1 FROM tenant_external_entity_mappings o \
@@ -563,6 +564,41 @@ pub(crate) async fn rekey(
     .await
     .ctx("re-key devices")?;
     Ok(moved.unsigned_abs())
+}
+
+pub(crate) async fn refresh_agent_status(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    online_since: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "WITH computed AS ( \
+           SELECT a.asset_id, \
+                  CASE WHEN a.last_seen_at IS NULL THEN 'unknown' \
+                       WHEN a.last_seen_at >= $4 THEN 'online' ELSE 'offline' END AS status \
+           FROM tenant_external_entity_mappings m \
+           JOIN assets a ON a.tenant = m.tenant AND a.asset_id = m.alga_entity_id \
+           WHERE m.tenant = $1 AND m.alga_entity_type = 'asset' \
+             AND m.integration_type = (SELECT provider FROM rmm_integrations \
+                                       WHERE tenant = $1 AND integration_id = $2) \
+             AND m.external_realm_id = $3 AND m.sync_status <> 'deleted' \
+         ) \
+         UPDATE assets a SET agent_status = c.status, updated_at = $5 \
+         FROM computed c \
+         WHERE a.tenant = $1 AND a.asset_id = c.asset_id \
+           AND a.agent_status IS DISTINCT FROM c.status",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .bind(integration.to_string())
+    .bind(online_since)
+    .bind(at)
+    .execute(pool)
+    .await
+    .ctx("refresh agent status")?;
+    Ok(done.rows_affected())
 }
 
 pub(crate) async fn find_by_hostname(

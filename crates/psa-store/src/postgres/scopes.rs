@@ -5,7 +5,7 @@ use crate::rows;
 use crate::scope_rules;
 use chrono::Utc;
 use psa_ingest::contracts::NormalizedScope;
-use psa_ingest::ports::{ScopeLinkBy, ScopeMapping, ScopeUpsertOutcome, StoreResult};
+use psa_ingest::ports::{ScopeLinkBy, ScopeMapping, ScopeUpsertOutcome, ScopeWalk, StoreResult};
 use psa_ingest::{ClientId, IntegrationId, TenantId};
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -106,18 +106,22 @@ pub(crate) async fn link(
     client: Option<ClientId>,
     by: ScopeLinkBy,
 ) -> StoreResult<bool> {
+    // A link to another client moves `mapped_at`: the scope is walked in
+    // full at the next device sync.
     let query = match (by, client) {
         (ScopeLinkBy::User, _) => sqlx::query(
             "UPDATE rmm_organization_mappings \
-             SET client_id = $4, metadata = metadata - 'auto_matched', updated_at = $5 \
+             SET client_id = $4, decided_by = 'person', updated_at = $5, \
+                 mapped_at = CASE WHEN $4::uuid IS NOT NULL AND client_id IS DISTINCT FROM $4 \
+                                  THEN $5 ELSE mapped_at END \
              WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = $3 \
-               AND (client_id IS DISTINCT FROM $4 OR metadata ? 'auto_matched')",
+               AND (client_id IS DISTINCT FROM $4 OR decided_by <> 'person')",
         ),
         (ScopeLinkBy::AutoMatch, Some(_)) => sqlx::query(
             "UPDATE rmm_organization_mappings \
-             SET client_id = $4, metadata = metadata || '{\"auto_matched\": true}', updated_at = $5 \
+             SET client_id = $4, decided_by = 'auto_match', mapped_at = $5, updated_at = $5 \
              WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = $3 \
-               AND client_id IS NULL",
+               AND client_id IS NULL AND decided_by = 'nobody'",
         ),
         (ScopeLinkBy::AutoMatch, None) => return Err(invalid("an auto-match must name a client")),
     };
@@ -149,7 +153,8 @@ pub(crate) async fn set_flags(
 ) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE rmm_organization_mappings \
-         SET auto_sync_assets = $4, auto_create_tickets = $5, updated_at = $6 \
+         SET mapped_at = CASE WHEN $4 AND NOT auto_sync_assets THEN $6 ELSE mapped_at END, \
+             auto_sync_assets = $4, auto_create_tickets = $5, updated_at = $6 \
          WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = $3",
     )
     .bind(tenant.0)
@@ -166,4 +171,32 @@ pub(crate) async fn set_flags(
     } else {
         Ok(())
     }
+}
+
+pub(crate) async fn record_walk(
+    pool: &PgPool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    external_id: &str,
+    walk: &ScopeWalk,
+) -> StoreResult<()> {
+    let (full_walk_at, watermark) = scope_rules::walk_moves(walk);
+    sqlx::query(
+        "UPDATE rmm_organization_mappings \
+         SET last_walk_outcome = $4, last_walk_error = $5, \
+             full_walk_at = COALESCE($6, full_walk_at), \
+             device_watermark = COALESCE($7, device_watermark) \
+         WHERE tenant = $1 AND integration_id = $2 AND external_organization_id = $3",
+    )
+    .bind(tenant.0)
+    .bind(integration.0)
+    .bind(external_id)
+    .bind(walk.outcome.as_str())
+    .bind(walk.error.as_deref())
+    .bind(full_walk_at)
+    .bind(watermark)
+    .execute(pool)
+    .await
+    .ctx("record scope walk")?;
+    Ok(())
 }

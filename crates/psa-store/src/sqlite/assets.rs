@@ -45,16 +45,17 @@ pub(crate) async fn find_known(
         "WITH wanted(external_id) AS (SELECT DISTINCT value FROM json_each(?4)), \
          mapped AS ( \
            SELECT m.external_entity_id AS external_id, a.asset_id, a.client_id, a.asset_type, m.content_hash, \
-                  m.sync_status = 'deleted' AS retired, 0 AS via, a.created_at \
+                  m.sync_status = 'deleted' AS retired, 0 AS via, a.created_at, \
+                  a.rmm_organization_id AS scope_id \
            FROM wanted w \
            JOIN tenant_external_entity_mappings m \
              ON m.tenant = ?1 AND m.integration_type = ?3 AND m.alga_entity_type = 'asset' \
             AND m.external_realm_id = ?2 AND m.external_entity_id = w.external_id \
            JOIN assets a ON a.tenant = m.tenant AND a.asset_id = m.alga_entity_id \
          ) \
-         SELECT external_id, asset_id, client_id, asset_type, content_hash, retired, via, created_at FROM mapped \
+         SELECT external_id, asset_id, client_id, asset_type, content_hash, retired, via, created_at, scope_id FROM mapped \
          UNION ALL \
-         SELECT a.rmm_device_id, a.asset_id, a.client_id, a.asset_type, NULL, 0, 1, a.created_at \
+         SELECT a.rmm_device_id, a.asset_id, a.client_id, a.asset_type, NULL, 0, 1, a.created_at, a.rmm_organization_id \
          FROM wanted w \
          JOIN assets a ON a.tenant = ?1 AND a.rmm_provider = ?3 AND a.rmm_device_id = w.external_id \
          WHERE w.external_id NOT IN (SELECT external_id FROM mapped) \
@@ -539,6 +540,39 @@ pub(crate) async fn rekey(
     .rows_affected();
     tx.commit().await.ctx("commit re-key")?;
     Ok(moved)
+}
+
+pub(crate) async fn refresh_agent_status(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    online_since: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE assets SET agent_status = CASE WHEN last_seen_at IS NULL THEN 'unknown' \
+                                               WHEN last_seen_at >= ?4 THEN 'online' \
+                                               ELSE 'offline' END, \
+                           updated_at = ?5 \
+         WHERE tenant = ?1 \
+           AND asset_id IN (SELECT m.alga_entity_id FROM tenant_external_entity_mappings m \
+                            WHERE m.tenant = ?1 AND m.alga_entity_type = 'asset' \
+                              AND m.integration_type = (SELECT provider FROM rmm_integrations \
+                                                        WHERE tenant = ?1 AND integration_id = ?2) \
+                              AND m.external_realm_id = ?3 AND m.sync_status <> 'deleted') \
+           AND agent_status IS NOT (CASE WHEN last_seen_at IS NULL THEN 'unknown' \
+                                         WHEN last_seen_at >= ?4 THEN 'online' \
+                                         ELSE 'offline' END)",
+    )
+    .bind(id(tenant))
+    .bind(id(integration))
+    .bind(integration.to_string())
+    .bind(ts(online_since))
+    .bind(ts(at))
+    .execute(pool)
+    .await
+    .ctx("refresh agent status")?;
+    Ok(done.rows_affected())
 }
 
 pub(crate) async fn find_by_hostname(

@@ -1,12 +1,12 @@
 //! `rmm_organization_mappings` on SQLite.
 
-use super::{begin_write, bulk, id, json, json_list, ts};
+use super::{begin_write, bulk, id, json, json_list, opt_ts, ts};
 use crate::errors::{DbResultExt as _, invalid, not_found};
 use crate::rows;
 use crate::scope_rules;
 use chrono::Utc;
 use psa_ingest::contracts::NormalizedScope;
-use psa_ingest::ports::{ScopeLinkBy, ScopeMapping, ScopeUpsertOutcome, StoreResult};
+use psa_ingest::ports::{ScopeLinkBy, ScopeMapping, ScopeUpsertOutcome, ScopeWalk, StoreResult};
 use psa_ingest::{ClientId, IntegrationId, TenantId};
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -113,18 +113,22 @@ pub(crate) async fn link(
     client: Option<ClientId>,
     by: ScopeLinkBy,
 ) -> StoreResult<bool> {
+    // A link to another client moves `mapped_at`: the scope is walked in
+    // full at the next device sync.
     let query = match (by, client) {
         (ScopeLinkBy::User, _) => sqlx::query(
             "UPDATE rmm_organization_mappings \
-             SET client_id = ?4, metadata = json_remove(metadata, '$.auto_matched'), updated_at = ?5 \
+             SET client_id = ?4, decided_by = 'person', updated_at = ?5, \
+                 mapped_at = CASE WHEN ?4 IS NOT NULL AND client_id IS NOT ?4 \
+                                  THEN ?5 ELSE mapped_at END \
              WHERE tenant = ?1 AND integration_id = ?2 AND external_organization_id = ?3 \
-               AND (client_id IS NOT ?4 OR json_type(metadata, '$.auto_matched') IS NOT NULL)",
+               AND (client_id IS NOT ?4 OR decided_by <> 'person')",
         ),
         (ScopeLinkBy::AutoMatch, Some(_)) => sqlx::query(
             "UPDATE rmm_organization_mappings \
-             SET client_id = ?4, metadata = json_set(metadata, '$.auto_matched', json('true')), updated_at = ?5 \
+             SET client_id = ?4, decided_by = 'auto_match', mapped_at = ?5, updated_at = ?5 \
              WHERE tenant = ?1 AND integration_id = ?2 AND external_organization_id = ?3 \
-               AND client_id IS NULL",
+               AND client_id IS NULL AND decided_by = 'nobody'",
         ),
         (ScopeLinkBy::AutoMatch, None) => return Err(invalid("an auto-match must name a client")),
     };
@@ -156,7 +160,8 @@ pub(crate) async fn set_flags(
 ) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE rmm_organization_mappings \
-         SET auto_sync_assets = ?4, auto_create_tickets = ?5, updated_at = ?6 \
+         SET mapped_at = CASE WHEN ?4 AND NOT auto_sync_assets THEN ?6 ELSE mapped_at END, \
+             auto_sync_assets = ?4, auto_create_tickets = ?5, updated_at = ?6 \
          WHERE tenant = ?1 AND integration_id = ?2 AND external_organization_id = ?3",
     )
     .bind(id(tenant))
@@ -173,4 +178,32 @@ pub(crate) async fn set_flags(
     } else {
         Ok(())
     }
+}
+
+pub(crate) async fn record_walk(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    integration: IntegrationId,
+    external_id: &str,
+    walk: &ScopeWalk,
+) -> StoreResult<()> {
+    let (full_walk_at, watermark) = scope_rules::walk_moves(walk);
+    sqlx::query(
+        "UPDATE rmm_organization_mappings \
+         SET last_walk_outcome = ?4, last_walk_error = ?5, \
+             full_walk_at = COALESCE(?6, full_walk_at), \
+             device_watermark = COALESCE(?7, device_watermark) \
+         WHERE tenant = ?1 AND integration_id = ?2 AND external_organization_id = ?3",
+    )
+    .bind(id(tenant))
+    .bind(id(integration))
+    .bind(external_id)
+    .bind(walk.outcome.as_str())
+    .bind(walk.error.as_deref())
+    .bind(opt_ts(full_walk_at))
+    .bind(opt_ts(watermark))
+    .execute(pool)
+    .await
+    .ctx("record scope walk")?;
+    Ok(())
 }

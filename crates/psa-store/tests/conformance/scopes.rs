@@ -1,5 +1,9 @@
 use crate::support::{integration, scope};
-use psa_ingest::ports::{ScopeLinkBy, ScopeMappingStore as _, StoreError};
+use chrono::{SubsecRound as _, TimeDelta, Utc};
+use psa_ingest::ports::{
+    MappingDecision, ScopeLinkBy, ScopeMappingStore as _, ScopeWalk, StoreError, WalkKind,
+    WalkOutcome,
+};
 use psa_store::test_util::TestStore;
 use serde_json::json;
 
@@ -113,7 +117,11 @@ async fn auto_match_only_links_unmapped_scopes(store: TestStore) {
         .unwrap()
         .unwrap();
     assert_eq!(linked.client_id, Some(acme));
-    assert_eq!(linked.metadata["auto_matched"], json!(true));
+    assert_eq!(linked.decided_by, MappingDecision::AutoMatch);
+    assert!(
+        linked.device_sync.mapped_at.is_some(),
+        "a link moves mapped_at"
+    );
     assert_eq!(
         linked.metadata["scope_kind"],
         json!("group"),
@@ -127,7 +135,8 @@ async fn auto_match_only_links_unmapped_scopes(store: TestStore) {
             .await
             .unwrap()
     );
-    // A person confirming the same client still clears the flag: a change.
+    // A person confirming the same client makes it theirs: a change, but
+    // not a re-map (the scope needs no new full walk).
     assert!(
         store
             .link_scope(tenant, int.id, "o1", Some(acme), ScopeLinkBy::User)
@@ -139,7 +148,11 @@ async fn auto_match_only_links_unmapped_scopes(store: TestStore) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(confirmed.metadata.get("auto_matched"), None);
+    assert_eq!(confirmed.decided_by, MappingDecision::Person);
+    assert_eq!(
+        confirmed.device_sync.mapped_at,
+        linked.device_sync.mapped_at
+    );
     // Nothing left to change.
     assert!(
         !store
@@ -162,6 +175,14 @@ async fn auto_match_only_links_unmapped_scopes(store: TestStore) {
             .unwrap()
             .client_id,
         None
+    );
+
+    // A person's unlink is final for the auto-matcher.
+    assert!(
+        !store
+            .link_scope(tenant, int.id, "o1", Some(acme), ScopeLinkBy::AutoMatch)
+            .await
+            .unwrap()
     );
 
     let missing = store
@@ -214,7 +235,143 @@ async fn linking_to_another_tenants_client_is_refused(store: TestStore) {
     assert!(matches!(err, StoreError::InvalidInput { .. }), "{err}");
 }
 
+/// Only a completed walk moves a scope's state: a full walk both times,
+/// an incremental one the watermark; a failed or guarded walk records its
+/// outcome and error and keeps both. A re-map or switching asset sync on
+/// asks for a full walk again.
+async fn only_a_completed_walk_moves_a_scopes_state(store: TestStore) {
+    let demo = store.seed_demo_tenant("MSP").await.unwrap();
+    let tenant = demo.tenant;
+    let int = integration(&store, tenant, "tanium").await;
+    store
+        .upsert_scopes(tenant, int.id, &[scope("tanium", "g1", "Group 1")])
+        .await
+        .unwrap();
+    store
+        .link_scope(
+            tenant,
+            int.id,
+            "g1",
+            Some(demo.clients.acme),
+            ScopeLinkBy::User,
+        )
+        .await
+        .unwrap();
+    let state = || async {
+        store
+            .get_scope_mapping(tenant, int.id, "g1")
+            .await
+            .unwrap()
+            .unwrap()
+            .device_sync
+    };
+    // Both backends keep microseconds.
+    let now = Utc::now().trunc_subsecs(6);
+    assert!(state().await.needs_full_walk(now, None), "never walked");
+
+    let full_at = now;
+    let walk = |kind, started_at, outcome, error: Option<&str>| ScopeWalk {
+        kind,
+        started_at,
+        outcome,
+        error: error.map(str::to_owned),
+    };
+    store
+        .record_scope_walk(
+            tenant,
+            int.id,
+            "g1",
+            &walk(WalkKind::Full, full_at, WalkOutcome::Completed, None),
+        )
+        .await
+        .unwrap();
+    let after_full = state().await;
+    assert_eq!(
+        (after_full.full_walk_at, after_full.watermark),
+        (Some(full_at), Some(full_at))
+    );
+    assert!(!after_full.needs_full_walk(full_at, None));
+    assert!(after_full.needs_full_walk(full_at + TimeDelta::hours(25), Some(TimeDelta::hours(24))));
+
+    let incremental_at = full_at + TimeDelta::minutes(10);
+    store
+        .record_scope_walk(
+            tenant,
+            int.id,
+            "g1",
+            &walk(
+                WalkKind::Incremental,
+                incremental_at,
+                WalkOutcome::Completed,
+                None,
+            ),
+        )
+        .await
+        .unwrap();
+    for (outcome, error) in [
+        (WalkOutcome::Failed, "502 Bad Gateway"),
+        (WalkOutcome::Guarded, "would retire 50 of its 50 assets"),
+    ] {
+        store
+            .record_scope_walk(
+                tenant,
+                int.id,
+                "g1",
+                &walk(
+                    WalkKind::Full,
+                    incremental_at + TimeDelta::minutes(10),
+                    outcome,
+                    Some(error),
+                ),
+            )
+            .await
+            .unwrap();
+        let kept = state().await;
+        assert_eq!(
+            (kept.full_walk_at, kept.watermark),
+            (Some(full_at), Some(incremental_at)),
+            "{outcome:?}"
+        );
+        assert_eq!(kept.last_outcome, Some(outcome));
+        assert_eq!(kept.last_error.as_deref(), Some(error));
+        assert!(!kept.needs_full_walk(Utc::now(), None));
+    }
+
+    // Re-mapped to another client (after the walk): a full walk is due.
+    store
+        .link_scope(
+            tenant,
+            int.id,
+            "g1",
+            Some(demo.clients.globex),
+            ScopeLinkBy::User,
+        )
+        .await
+        .unwrap();
+    let remapped = state().await;
+    assert!(remapped.needs_full_walk(Utc::now(), None), "{remapped:?}");
+    store
+        .set_scope_flags(tenant, int.id, "g1", false, true)
+        .await
+        .unwrap();
+    let off = state().await;
+    assert_eq!(
+        off.mapped_at, remapped.mapped_at,
+        "switching off moves nothing"
+    );
+    store
+        .set_scope_flags(tenant, int.id, "g1", true, true)
+        .await
+        .unwrap();
+    let on = state().await;
+    assert!(
+        on.mapped_at > off.mapped_at,
+        "switching on asks for a full walk"
+    );
+}
+
 psa_store::backend_tests!(
+    only_a_completed_walk_moves_a_scopes_state,
     upsert_creates_renames_and_keeps_user_choices,
     auto_match_only_links_unmapped_scopes,
     linking_to_another_tenants_client_is_refused,

@@ -32,9 +32,9 @@ pub struct JobRequest {
 
 /// Runs one job to the end, each step recorded as a sync run:
 ///
-/// - [`Job::Devices`]: a scope sync then a full device walk when no full
-///   walk finished within `schedule.full_sync_hours`, else an incremental
-///   device sync;
+/// - [`Job::Devices`]: a scope sync when some mapped scope was not walked in
+///   full within `schedule.full_sync_hours`, then a device sync that walks
+///   in full each scope that needs it and the others incrementally;
 /// - [`Job::Incidents`]: one incident poll cycle;
 /// - [`Job::Scopes`]: a scope sync.
 ///
@@ -65,11 +65,13 @@ pub async fn run_job<S: Store + ?Sized>(
                 .await?
                 .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
             let schedule = ScheduleSettings::from_settings(&record.settings)?;
-            let full = record
+            // `last_full_sync_at` is the oldest scope's full walk: when one
+            // is due, the scopes are synced first (new groups, renames).
+            let scopes_due = record
                 .last_full_sync_at
                 .is_none_or(|last| Utc::now() - last >= schedule.full_sync);
             let mut reports = Vec::new();
-            if full {
+            if scopes_due {
                 let scopes =
                     observed_sync_scopes(store, registry, tenant, integration, &observer).await?;
                 reports.push(JobReport::Scopes(scopes));
@@ -79,8 +81,11 @@ pub async fn run_job<S: Store + ?Sized>(
                 registry,
                 tenant,
                 integration,
-                full,
-                AssetEngineOptions::default(),
+                false,
+                AssetEngineOptions {
+                    full_walk_every: Some(schedule.full_sync),
+                    ..AssetEngineOptions::default()
+                },
                 &observer,
             )
             .await?;

@@ -5,10 +5,12 @@
 
 mod connection;
 mod dispatch;
+mod mapping;
 mod run;
 mod sync;
 
 pub use connection::{connect, disconnect, open};
 pub use dispatch::{JobRequest, run_job};
+pub use mapping::{map_scope, set_scope_switches};
 pub use run::JobKind;
 pub use sync::{JobReport, poll_incidents, sync_devices, sync_scopes};

@@ -40,6 +40,19 @@ pub(crate) struct JobSummary {
     pub(crate) requests_made: u64,
     /// Some records failed; the message says which.
     pub(crate) partial_failure: Option<String>,
+    /// A device sync: the integration's summary of its scopes' state (the
+    /// oldest complete full walk and the oldest watermark); `None` keeps
+    /// the stored value.
+    pub(crate) device_state: DeviceStateSummary,
+}
+
+/// The integration's `last_full_sync_at` and `last_incremental_sync_at`,
+/// as a summary of its mapped scopes: set only when every mapped scope has
+/// one, so they keep meaning "every mapped scope".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct DeviceStateSummary {
+    pub(crate) last_full_sync_at: Option<DateTime<Utc>>,
+    pub(crate) last_incremental_sync_at: Option<DateTime<Utc>>,
 }
 
 /// Runs `job` as one recorded run of `kind`.
@@ -63,7 +76,12 @@ where
         .update_sync_state(
             tenant,
             integration,
-            state(SyncStatus::Syncing, None, None, kind, started_at),
+            state(
+                SyncStatus::Syncing,
+                None,
+                None,
+                DeviceStateSummary::default(),
+            ),
         )
         .await?;
     observer.emit(tenant, integration, kind, SyncEventKind::Started { run });
@@ -107,8 +125,7 @@ where
                         SyncStatus::Completed,
                         summary.partial_failure,
                         finished,
-                        kind,
-                        started_at,
+                        summary.device_state,
                     ),
                 )
                 .await?;
@@ -137,8 +154,7 @@ where
                         SyncStatus::Error,
                         Some(message.clone()),
                         None,
-                        kind,
-                        started_at,
+                        DeviceStateSummary::default(),
                     ),
                 )
                 .await?;
@@ -157,32 +173,20 @@ where
     }
 }
 
-/// The sync fields to write. A finished run stamps `last_sync_at` and the
-/// timestamp of its kind with its *start* time, so the next incremental walk
-/// also sees what changed while this one ran.
+/// The sync fields to write. The device fields come from the scopes'
+/// state (only a device sync sets them; an incident poll keeps its own
+/// cursor and never moves them).
 fn state(
     status: SyncStatus,
     sync_error: Option<String>,
     finished: Option<DateTime<Utc>>,
-    kind: JobKind,
-    started_at: DateTime<Utc>,
+    devices: DeviceStateSummary,
 ) -> SyncStateUpdate {
-    let done = finished.map(|_| started_at);
     SyncStateUpdate {
         status,
         sync_error,
         last_sync_at: finished,
-        last_full_sync_at: if kind == JobKind::DevicesFull {
-            done
-        } else {
-            None
-        },
-        // Only device walks: the next incremental walk starts from it, so an
-        // incident poll must not move it (incidents keep their own cursor).
-        last_incremental_sync_at: if kind == JobKind::DevicesIncremental {
-            done
-        } else {
-            None
-        },
+        last_full_sync_at: devices.last_full_sync_at,
+        last_incremental_sync_at: devices.last_incremental_sync_at,
     }
 }

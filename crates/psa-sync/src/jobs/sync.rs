@@ -1,20 +1,15 @@
 use super::connection::open;
-use super::run::{JobKind, JobSummary, record};
+use super::run::{DeviceStateSummary, JobKind, JobSummary, record};
 use crate::SyncError;
+use crate::asset_settings::AssetSettings;
 use crate::events::Observer;
-use chrono::Duration;
 use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions, AssetSyncReport, SyncMode};
 use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport};
 use psa_ingest::engine::scopes::{self, ScopeSyncReport};
-use psa_ingest::ports::Store;
+use psa_ingest::ports::{ScopeMapping, Store, WalkKind};
 use psa_ingest::progress::{Progress, ProgressEvent};
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{Count, ProviderRegistry};
-
-/// An incremental walk starts this much before the last run started, so a
-/// device whose change raced the last walk is not missed (re-reading it
-/// costs nothing: its hash has not changed).
-const INCREMENTAL_OVERLAP_MINUTES: i64 = 5;
 
 /// What a job did, for callers that handle any job alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +45,7 @@ fn summarize<T: serde::Serialize>(
         counts,
         requests_made,
         partial_failure: (!problems.is_empty()).then(|| problems.join("; ")),
+        device_state: DeviceStateSummary::default(),
     }
 }
 
@@ -95,9 +91,11 @@ pub(crate) async fn observed_sync_scopes<S: Store + ?Sized>(
     .await
 }
 
-/// Syncs the integration's devices into assets: a full walk when `full` is
-/// set or no full walk has completed yet, else the devices changed since the
-/// last walk.
+/// Syncs the integration's devices into assets. Each mapped scope is
+/// walked in full when `full` is set or the scope needs it (never fully
+/// walked since it was mapped or switched on, or last walked in full longer
+/// ago than `options.full_walk_every`), else incrementally from its own
+/// watermark. The run is `devices_full` when every walk is full.
 pub async fn sync_devices<S: Store + ?Sized>(
     store: &S,
     registry: &ProviderRegistry,
@@ -131,32 +129,34 @@ pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
         .get_integration(tenant, integration)
         .await?
         .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
-    let last = current
-        .last_incremental_sync_at
-        .max(current.last_full_sync_at);
-    let (kind, mode) = match (full, current.last_full_sync_at, last) {
-        (false, Some(_), Some(last)) => (
-            JobKind::DevicesIncremental,
-            SyncMode::Incremental {
-                since: last - Duration::minutes(INCREMENTAL_OVERLAP_MINUTES),
-            },
-        ),
-        _ => (
-            JobKind::DevicesFull,
-            SyncMode::Full {
-                id_changes_since: last,
-            },
-        ),
+    let assets = AssetSettings::from_settings(&current.settings)?;
+    let options = AssetEngineOptions {
+        retirement_guard: assets.retirement_guard,
+        ..options
     };
+    let engine = AssetEngine::new(
+        store,
+        tenant,
+        integration,
+        current.provider.clone(),
+        options,
+    )
+    .await?;
+    let plan = engine.plan(if full { SyncMode::Full } else { SyncMode::Auto });
+    let kind = if plan.walks.iter().all(|w| w.kind == WalkKind::Full) {
+        JobKind::DevicesFull
+    } else {
+        JobKind::DevicesIncremental
+    };
+    // Each batch written also reports the requests made so far.
+    let observed = observer.progress(tenant, integration, kind);
     record(store, tenant, integration, kind, observer, async {
         let (record, connection) = open(store, registry, tenant, integration).await?;
         let source = connection.devices.ok_or(SyncError::Unsupported {
             provider: record.provider.clone(),
             capability: "device source",
         })?;
-        // Each batch written also reports the requests made so far.
         let requests = connection.requests_made.clone();
-        let observed = observer.progress(tenant, integration, kind);
         let progress = Progress::new(move |event| {
             observed.emit(event);
             if matches!(event, ProgressEvent::DevicesWritten { .. }) {
@@ -165,10 +165,12 @@ pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
                 });
             }
         });
-        let engine = AssetEngine::new(store, tenant, integration, record.provider.clone(), options)
-            .await?
-            .with_progress(progress);
-        let report = engine.sync(source.as_ref(), mode).await?;
+        let engine = engine.with_progress(progress);
+        // Boxed: a planned sync is a large future, kept off the caller's stack.
+        let report = Box::pin(engine.sync_planned(source.as_ref(), &plan)).await?;
+        if report.confirmed_retirements > 0 {
+            clear_retirement_confirmation(store, tenant, integration).await?;
+        }
         let mut problems = Vec::new();
         if !report.failed.is_empty() {
             problems.push(format!("{} devices failed", report.failed.len()));
@@ -176,15 +178,63 @@ pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
         for (scope, error) in &report.incomplete_scopes {
             problems.push(format!("walk of scope {scope} stopped: {error}"));
         }
-        let summary = summarize(
+        for (_, message) in &report.guarded_scopes {
+            problems.push(message.clone());
+        }
+        let mut summary = summarize(
             &report,
             connection.requests_made.get(),
             &connection.records_skipped,
             problems,
         );
+        summary.device_state = device_state(&store.list_scope_mappings(tenant, integration).await?);
         Ok((report, summary))
     })
     .await
+}
+
+/// The integration's device fields from its mapped scopes' state: each the
+/// oldest of its scopes', and only when every mapped scope has one.
+fn device_state(mappings: &[ScopeMapping]) -> DeviceStateSummary {
+    let mapped: Vec<&ScopeMapping> = mappings.iter().filter(|m| m.syncs_assets()).collect();
+    let oldest = |pick: fn(&ScopeMapping) -> Option<chrono::DateTime<chrono::Utc>>| {
+        mapped
+            .iter()
+            .map(|m| pick(m))
+            .collect::<Option<Vec<_>>>()
+            .and_then(|all| all.into_iter().min())
+    };
+    DeviceStateSummary {
+        last_full_sync_at: oldest(|m| m.device_sync.full_walk_at),
+        last_incremental_sync_at: oldest(|m| m.device_sync.watermark),
+    }
+}
+
+/// A person's confirmation allows one guarded retirement: cleared once a
+/// walk used it (compare-and-set; a settings change meanwhile wins and the
+/// confirmation stays for a person to see).
+async fn clear_retirement_confirmation<S: Store + ?Sized>(
+    store: &S,
+    tenant: TenantId,
+    integration: IntegrationId,
+) -> Result<(), SyncError> {
+    let Some(record) = store.get_integration(tenant, integration).await? else {
+        return Ok(());
+    };
+    let mut settings = record.settings;
+    if let Some(section) = settings
+        .get_mut(AssetSettings::KEY)
+        .and_then(|s| s.as_object_mut())
+    {
+        section.remove(AssetSettings::CONFIRM_RETIREMENT);
+    }
+    if let Err(error) = store
+        .update_settings(tenant, integration, record.settings_version, settings)
+        .await
+    {
+        tracing::warn!(%tenant, %integration, %error, "could not clear assets.confirm_retirement");
+    }
+    Ok(())
 }
 
 /// Runs one incident poll cycle. Refuses to run (naming every missing

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
 use psa_ingest::contracts::{ExternalIdChange, NormalizedDevice, NormalizedScope};
-use psa_ingest::sources::{DeviceSource, ScopeSource, SourceError, SourceStream};
+use psa_ingest::sources::{
+    AgentStatusRule, DeviceSource, ScopeSource, SourceError, SourceStream, UnscopedFallback,
+};
 use std::sync::Arc;
 
 /// Where "now" comes from, to judge endpoints online or offline.
@@ -84,8 +86,9 @@ impl TaniumDeviceSource {
     /// Reads a group that has no Gateway endpoints from the Asset API.
     ///
     /// The Asset API cannot be filtered by computer group: such a group gets
-    /// every Asset API row (external ids `asset:<id>`). Turn it on where a
-    /// Tanium instance maps to one client.
+    /// every Asset API row (external ids `asset:<id>`). The engine therefore
+    /// refuses to sync with the fallback on while more than one group is
+    /// mapped.
     pub fn with_asset_api_fallback(mut self, asset_api: AssetApiClient) -> Self {
         self.asset_api = Some(asset_api);
         self
@@ -174,6 +177,21 @@ impl DeviceSource for TaniumDeviceSource {
             .changed_after(since)
             .page_size(self.page_size);
         self.endpoint_pages(scope_id, self.gateway.endpoints(query), false)
+    }
+
+    fn agent_status_rule(&self) -> Option<AgentStatusRule> {
+        // Tanium has no online flag: status is last-seen against the threshold.
+        Some(AgentStatusRule {
+            online_within: self.normalizer.online_threshold(),
+            now: (self.clock)(),
+        })
+    }
+
+    fn unscoped_fallback(&self) -> Option<UnscopedFallback> {
+        self.asset_api.as_ref().map(|_| UnscopedFallback {
+            setting: "asset_api_fallback".to_owned(),
+            what: "The Asset API, whose rows carry no computer group,".to_owned(),
+        })
     }
 
     async fn id_changes(&self, since: DateTime<Utc>) -> Result<Vec<ExternalIdChange>, SourceError> {

@@ -2,7 +2,7 @@
 //! device costs no write.
 
 use crate::ClientId;
-use crate::contracts::NormalizedDevice;
+use crate::contracts::{AgentStatus, NormalizedDevice};
 use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::pin::Pin;
@@ -17,19 +17,31 @@ const HASH_CHUNK: usize = 32;
 /// device, which is never written), and the time spent hashing. Yields to
 /// the executor between chunks so that, joined with the correlation query,
 /// the hashing runs while the query does.
+///
+/// With `derived_status` the agent status is left out of the hash: it
+/// follows from the last-seen time and is kept true by the engine's status
+/// step, so a device whose status alone moved is not rewritten.
 pub(crate) async fn hash_snapshots(
-    routed: &[(ClientId, NormalizedDevice)],
+    routed: &mut [(ClientId, NormalizedDevice)],
+    derived_status: bool,
 ) -> (Vec<Option<String>>, Duration) {
     let mut hashes = Vec::with_capacity(routed.len());
     let mut spent = Duration::ZERO;
     let mut json = Vec::new();
-    for chunk in routed.chunks(HASH_CHUNK) {
+    for chunk in routed.chunks_mut(HASH_CHUNK) {
         YieldNow(false).await;
         let started = Instant::now();
         for (client, device) in chunk {
-            hashes.push(
-                (!device.lifecycle.is_gone()).then(|| content_hash(*client, device, &mut json)),
-            );
+            if device.lifecycle.is_gone() {
+                hashes.push(None);
+                continue;
+            }
+            let status = derived_status
+                .then(|| std::mem::replace(&mut device.agent_status, AgentStatus::Unknown));
+            hashes.push(Some(content_hash(*client, device, &mut json)));
+            if let Some(status) = status {
+                device.agent_status = status;
+            }
         }
         spent += started.elapsed();
     }
@@ -139,7 +151,7 @@ mod tests {
     #[tokio::test]
     async fn snapshots_are_hashed_in_order_and_gone_ones_not_at_all() {
         let client = ClientId(uuid::Uuid::from_u128(7));
-        let routed: Vec<_> = (0..HASH_CHUNK * 2 + 1)
+        let mut routed: Vec<_> = (0..HASH_CHUNK * 2 + 1)
             .map(|i| {
                 let lifecycle = if i == 3 {
                     DeviceLifecycle::Deleted
@@ -150,12 +162,30 @@ mod tests {
             })
             .collect();
 
-        let (hashes, _) = hash_snapshots(&routed).await;
+        let (hashes, _) = hash_snapshots(&mut routed, false).await;
 
         assert_eq!(hashes.len(), routed.len());
         for (i, ((client, device), hash)) in routed.iter().zip(&hashes).enumerate() {
             let expected = (i != 3).then(|| content_hash(*client, device, &mut Vec::new()));
             assert_eq!(hash, &expected, "device {i}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_derived_agent_status_is_left_out_of_the_hash_and_kept() {
+        let client = ClientId(uuid::Uuid::from_u128(7));
+        let mut online = device("d1", DeviceLifecycle::Active);
+        online.agent_status = AgentStatus::Online;
+        let mut offline = online.clone();
+        offline.agent_status = AgentStatus::Offline;
+        let mut routed = vec![(client, online), (client, offline)];
+
+        let (derived, _) = hash_snapshots(&mut routed, true).await;
+        assert_eq!(derived[0], derived[1], "status alone changes nothing");
+        assert_eq!(routed[0].1.agent_status, AgentStatus::Online, "kept");
+        assert_eq!(routed[1].1.agent_status, AgentStatus::Offline, "kept");
+
+        let (reported, _) = hash_snapshots(&mut routed, false).await;
+        assert_ne!(reported[0], reported[1], "a reported status is content");
     }
 }

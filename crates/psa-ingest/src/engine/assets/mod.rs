@@ -5,7 +5,16 @@
 //! snapshots, resolves each device's client from its scope's mapping, compares
 //! content hashes with what is stored, and writes only what changed. After a
 //! *complete* full walk of a scope it retires the scope's devices that the
-//! walk did not see; a walk that failed part way retires nothing.
+//! walk did not see; a walk that failed part way retires nothing, and a walk
+//! that would retire most of a scope retires nothing until a person confirms.
+//!
+//! State is kept per scope ([`ScopeSyncState`]): each scope is walked in
+//! full or incrementally from its own watermark, and only a walk that
+//! completed moves it. A device seen in several mapped scopes keeps the scope
+//! that owns it (the one it was last written from) while that scope is
+//! mapped and still holds it; otherwise the first scope to see it, in scope
+//! id order, takes it. Agent status derived from the last-seen time is
+//! recomputed for every stored asset at each sync.
 
 mod hash;
 mod report;
@@ -16,45 +25,121 @@ use super::EngineError;
 use crate::contracts::NormalizedDevice;
 use crate::ports::{
     AssetBatch, AssetStore, AssetWrite, KnownDevice, ScopeMapping, ScopeMappingStore,
+    ScopeSyncState, ScopeWalk, WalkKind, WalkOutcome,
 };
 use crate::progress::{Progress, ProgressEvent};
+use crate::settings::{FieldError, SettingsError};
 use crate::sources::{DeviceSource, SourceError};
 use crate::{AssetId, IntegrationId, ProviderId, TenantId};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use futures::{Stream, StreamExt, TryStreamExt};
 use hash::{hash_snapshots, id_fingerprint};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
-/// How the engine batches work.
+/// An incremental walk reads changes from this long before the scope's
+/// watermark, so a device whose change raced the last walk is not missed
+/// (re-reading it costs nothing: its hash has not changed).
+pub const INCREMENTAL_OVERLAP: TimeDelta = TimeDelta::minutes(5);
+
+/// How the engine batches work and when it walks scopes in full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AssetEngineOptions {
     /// Snapshots per correlation query and write transaction.
     pub batch_size: usize,
+    /// A scope whose last complete full walk is older than this is walked in
+    /// full; `None`: only scopes never fully walked since they were mapped.
+    pub full_walk_every: Option<TimeDelta>,
+    /// What a complete walk may retire without a person's confirmation.
+    pub retirement_guard: RetirementGuard,
 }
 
 impl Default for AssetEngineOptions {
     fn default() -> Self {
-        Self { batch_size: 1000 }
+        Self {
+            batch_size: 1000,
+            full_walk_every: None,
+            retirement_guard: RetirementGuard::default(),
+        }
     }
 }
 
-/// Which walk to run.
+/// A complete walk that would retire more than `max_percent` of a scope's
+/// live assets, and at least `min_assets` of them, retires none (a Tanium
+/// permission change or an edited group filter looks like an empty group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetirementGuard {
+    /// Share of the scope's live assets, in percent (default 50).
+    pub max_percent: u8,
+    /// Retirements below this count are always allowed (default 20).
+    pub min_assets: u64,
+    /// A person confirmed that the devices left: retire them anyway.
+    pub confirmed: bool,
+}
+
+impl Default for RetirementGuard {
+    fn default() -> Self {
+        Self {
+            max_percent: 50,
+            min_assets: 20,
+            confirmed: false,
+        }
+    }
+}
+
+impl RetirementGuard {
+    /// Whether retiring `unseen` of `live` assets goes ahead.
+    pub fn allows(&self, unseen: u64, live: u64) -> bool {
+        self.confirmed || self.allows_unconfirmed(unseen, live)
+    }
+
+    /// Whether it goes ahead without a person's confirmation.
+    pub fn allows_unconfirmed(&self, unseen: u64, live: u64) -> bool {
+        unseen < self.min_assets
+            || u128::from(unseen) * 100 <= u128::from(live) * u128::from(self.max_percent)
+    }
+}
+
+/// Which walks to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncMode {
-    /// Walk every device of every mapped scope; retire what a complete walk
-    /// did not see. Device id changes since `id_changes_since` are applied
-    /// first, so a re-keyed device keeps its asset.
-    Full {
-        /// Last sync time, if any.
-        id_changes_since: Option<DateTime<Utc>>,
-    },
-    /// Only devices changed since `since` (after applying id changes since then).
-    Incremental {
-        /// Last sync time.
-        since: DateTime<Utc>,
-    },
+    /// Walk every mapped scope in full.
+    Full,
+    /// Walk in full each scope that needs it (never completed a full walk
+    /// since it was mapped or switched on, or its last one is older than
+    /// [`AssetEngineOptions::full_walk_every`]); the others incrementally
+    /// from their own watermark.
+    Auto,
+}
+
+/// The walk planned for one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedWalk {
+    /// The scope.
+    pub scope_id: String,
+    /// Full or incremental.
+    pub kind: WalkKind,
+    /// For an incremental walk: changes since this time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The walks of one sync, in scope id order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncPlan {
+    /// One walk per mapped scope with asset sync on.
+    pub walks: Vec<PlannedWalk>,
+    /// Device id changes are applied from this time first (the oldest
+    /// watermark), so a re-keyed device keeps its asset.
+    pub id_changes_since: Option<DateTime<Utc>>,
+}
+
+impl SyncPlan {
+    /// Every walk is full (and there is at least one).
+    pub fn is_full(&self) -> bool {
+        !self.walks.is_empty() && self.walks.iter().all(|w| w.kind == WalkKind::Full)
+    }
 }
 
 /// The asset pipeline of one integration.
@@ -68,6 +153,12 @@ pub struct AssetEngine<'s, S: ?Sized> {
     progress: Progress,
     /// Snapshots handled so far, for progress events.
     handled: AtomicU64,
+    /// Snapshots of devices seen in a scope that does not own them, settled
+    /// once every scope was walked (the owner may drop them meanwhile).
+    deferred: Mutex<Vec<NormalizedDevice>>,
+    /// The source derives agent status from the last-seen time: it is then
+    /// left out of the content hash (the status step keeps it true).
+    derived_status: AtomicBool,
 }
 
 impl<'s, S> AssetEngine<'s, S>
@@ -90,6 +181,7 @@ where
             .collect();
         let options = AssetEngineOptions {
             batch_size: options.batch_size.max(1),
+            ..options
         };
         Ok(Self {
             store,
@@ -100,6 +192,8 @@ where
             scopes,
             progress: Progress::default(),
             handled: AtomicU64::new(0),
+            deferred: Mutex::new(Vec::new()),
+            derived_status: AtomicBool::new(false),
         })
     }
 
@@ -109,20 +203,84 @@ where
         self
     }
 
-    /// Runs a full or incremental sync of every mapped scope with asset sync
-    /// on. A scope whose walk fails is reported in `incomplete_scopes` and
-    /// retires nothing; an authentication failure stops the run.
+    /// The walks [`sync`](Self::sync) runs in `mode`, from each scope's
+    /// state.
+    pub fn plan(&self, mode: SyncMode) -> SyncPlan {
+        let now = Utc::now();
+        let mut scopes: Vec<&ScopeMapping> =
+            self.scopes.values().filter(|m| m.syncs_assets()).collect();
+        scopes.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+        let walks = scopes
+            .iter()
+            .map(|scope| {
+                let state: &ScopeSyncState = &scope.device_sync;
+                let full = mode == SyncMode::Full
+                    || state.watermark.is_none()
+                    || state.needs_full_walk(now, self.options.full_walk_every);
+                PlannedWalk {
+                    scope_id: scope.external_id.clone(),
+                    kind: if full {
+                        WalkKind::Full
+                    } else {
+                        WalkKind::Incremental
+                    },
+                    since: (!full)
+                        .then(|| state.watermark.map(|w| w - INCREMENTAL_OVERLAP))
+                        .flatten(),
+                }
+            })
+            .collect();
+        let id_changes_since = scopes
+            .iter()
+            .filter_map(|s| s.device_sync.watermark)
+            .min()
+            .map(|w| w - INCREMENTAL_OVERLAP);
+        SyncPlan {
+            walks,
+            id_changes_since,
+        }
+    }
+
+    /// Runs the walks of [`plan`](Self::plan)`(mode)`.
     pub async fn sync(
         &self,
         source: &dyn DeviceSource,
         mode: SyncMode,
     ) -> Result<AssetSyncReport, EngineError> {
+        self.sync_planned(source, &self.plan(mode)).await
+    }
+
+    /// Runs a planned sync: id changes first, then each scope's walk, then
+    /// the devices seen outside their owning scope, then the agent status
+    /// of every stored asset. A scope whose walk fails is reported in
+    /// `incomplete_scopes` and keeps its state; an authentication failure
+    /// stops the run. Each scope's state is recorded at the end, so a run
+    /// that stops on a store failure moves no scope.
+    pub async fn sync_planned(
+        &self,
+        source: &dyn DeviceSource,
+        plan: &SyncPlan,
+    ) -> Result<AssetSyncReport, EngineError> {
+        if let Some(fallback) = source.unscoped_fallback()
+            && plan.walks.len() > 1
+        {
+            return Err(SettingsError::new(vec![FieldError::new(
+                fallback.setting,
+                format!(
+                    "{} cannot be filtered by scope, so it can serve only an integration \
+                     that maps exactly one scope; {} are mapped. Turn the setting off or \
+                     map a single scope.",
+                    fallback.what,
+                    plan.walks.len()
+                ),
+            )])
+            .into());
+        }
+        let status_rule = source.agent_status_rule();
+        self.derived_status
+            .store(status_rule.is_some(), Ordering::Relaxed);
         let mut report = AssetSyncReport::default();
-        let since = match mode {
-            SyncMode::Full { id_changes_since } => id_changes_since,
-            SyncMode::Incremental { since } => Some(since),
-        };
-        if let Some(since) = since {
+        if let Some(since) = plan.id_changes_since {
             let changes = source.id_changes(since).await?;
             if !changes.is_empty() {
                 report.rekeyed += self
@@ -131,25 +289,29 @@ where
                     .await?;
             }
         }
-        let mut scopes: Vec<&ScopeMapping> = self
-            .scopes
-            .values()
-            .filter(|m| m.client_id.is_some() && m.auto_sync_assets)
-            .collect();
-        scopes.sort_by(|a, b| a.external_id.cmp(&b.external_id));
-        for scope in scopes {
-            let scope_id = scope.external_id.as_str();
-            let result = match mode {
-                SyncMode::Full { .. } => {
-                    self.ingest(source.devices(scope_id), Some(scope_id)).await
+        let mut walks = Vec::with_capacity(plan.walks.len());
+        for walk in &plan.walks {
+            let scope_id = walk.scope_id.as_str();
+            let started_at = Utc::now();
+            let result = match (walk.kind, walk.since) {
+                (WalkKind::Incremental, Some(since)) => {
+                    self.ingest_scope(source.devices_changed_since(scope_id, since), None)
+                        .await
                 }
-                SyncMode::Incremental { since } => {
-                    self.ingest(source.devices_changed_since(scope_id, since), None)
+                _ => {
+                    self.ingest_scope(source.devices(scope_id), Some(scope_id))
                         .await
                 }
             };
-            match result {
-                Ok(scope_report) => report.merge(scope_report),
+            let (outcome, error) = match result {
+                Ok(scope_report) => {
+                    let guarded = scope_report.guarded_scopes.first().map(|g| g.1.clone());
+                    report.merge(scope_report);
+                    match guarded {
+                        Some(message) => (WalkOutcome::Guarded, Some(message)),
+                        None => (WalkOutcome::Completed, None),
+                    }
+                }
                 Err(EngineError::Source(SourceError::Authentication { message })) => {
                     return Err(SourceError::Authentication { message }.into());
                 }
@@ -157,9 +319,40 @@ where
                     report
                         .incomplete_scopes
                         .push((scope_id.to_owned(), error.to_string()));
+                    (WalkOutcome::Failed, Some(error.to_string()))
                 }
                 Err(error) => return Err(error),
+            };
+            match walk.kind {
+                WalkKind::Full => report.full_walks += 1,
+                WalkKind::Incremental => report.incremental_walks += 1,
             }
+            walks.push((
+                scope_id,
+                ScopeWalk {
+                    kind: walk.kind,
+                    started_at,
+                    outcome,
+                    error,
+                },
+            ));
+        }
+        self.settle_deferred(&mut report).await?;
+        if let Some(rule) = status_rule {
+            report.agent_status_changed += self
+                .store
+                .refresh_agent_status(
+                    self.tenant,
+                    self.integration,
+                    rule.online_since(),
+                    Utc::now(),
+                )
+                .await?;
+        }
+        for (scope_id, walk) in &walks {
+            self.store
+                .record_scope_walk(self.tenant, self.integration, scope_id, walk)
+                .await?;
         }
         Ok(report)
     }
@@ -168,7 +361,23 @@ where
     /// full walk of that scope: when it ends without error, the scope's
     /// devices it did not contain are retired. A source error ends the
     /// ingest with that error after the batches before it were written.
+    ///
+    /// A device owned by another mapped scope is settled at the end: it
+    /// stays with its owner if the owner still holds it.
     pub async fn ingest<St>(
+        &self,
+        pages: St,
+        full_walk_of: Option<&str>,
+    ) -> Result<AssetSyncReport, EngineError>
+    where
+        St: Stream<Item = Result<Vec<NormalizedDevice>, SourceError>>,
+    {
+        let mut report = self.ingest_scope(pages, full_walk_of).await?;
+        self.settle_deferred(&mut report).await?;
+        Ok(report)
+    }
+
+    async fn ingest_scope<St>(
         &self,
         pages: St,
         full_walk_of: Option<&str>,
@@ -202,12 +411,26 @@ where
         if !pending.is_empty() {
             self.process_batch(pending, &mut seen, &mut report).await?;
         }
-        if let Some(scope_id) = full_walk_of {
-            self.retire_unseen(scope_id, &seen, &mut report).await?;
+        if let Some(scope_id) = full_walk_of
+            && self.retire_unseen(scope_id, &seen, &mut report).await?
+        {
             report.complete_scopes.push(scope_id.to_owned());
         }
         report.timings.total += started.elapsed();
         Ok(report)
+    }
+
+    /// Writes the devices seen outside their owning scope, now that every
+    /// scope was walked: each one whose owner still holds it (mapped, live)
+    /// stays there and is counted in `in_several_scopes`; the others are
+    /// written from the scope that saw them.
+    async fn settle_deferred(&self, report: &mut AssetSyncReport) -> Result<(), EngineError> {
+        let deferred = std::mem::take(&mut *self.deferred.lock().expect("not poisoned"));
+        for chunk in deferred.chunks(self.options.batch_size) {
+            self.write_batch(chunk.to_vec(), &mut HashSet::new(), report, Pass::Settle)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn process_batch(
@@ -217,7 +440,7 @@ where
         report: &mut AssetSyncReport,
     ) -> Result<(), EngineError> {
         let size = devices.len() as u64;
-        self.write_batch(devices, seen, report).await?;
+        self.write_batch(devices, seen, report, Pass::Walk).await?;
         let total = self.handled.fetch_add(size, Ordering::Relaxed) + size;
         self.progress
             .emit(&ProgressEvent::DevicesWritten { batch: size, total });
@@ -229,6 +452,7 @@ where
         devices: Vec<NormalizedDevice>,
         seen: &mut HashSet<u64>,
         report: &mut AssetSyncReport,
+        pass: Pass,
     ) -> Result<(), EngineError> {
         let prepare_started = Instant::now();
         // Validate, then keep the last snapshot of each device.
@@ -283,10 +507,11 @@ where
         // overlap (one on the database, one here) instead of adding up.
         let correlate_started = Instant::now();
         let ids: Vec<String> = routed.iter().map(|(_, d)| d.external_id.clone()).collect();
+        let derived_status = self.derived_status.load(Ordering::Relaxed);
         let (known, (hashes, hashing)) = futures::join!(
             self.store
                 .find_known_devices(self.tenant, self.integration, &self.provider, &ids),
-            hash_snapshots(&routed),
+            hash_snapshots(&mut routed, derived_status),
         );
         let known: HashMap<String, KnownDevice> = known?
             .into_iter()
@@ -311,6 +536,10 @@ where
                 continue;
             };
             match known {
+                Some(k) if !k.retired && self.owned_elsewhere(k, &device) => match pass {
+                    Pass::Walk => self.deferred.lock().expect("not poisoned").push(device),
+                    Pass::Settle => report.in_several_scopes += 1,
+                },
                 Some(k)
                     if !k.retired && k.content_hash.as_deref() == Some(content_hash.as_str()) =>
                 {
@@ -409,23 +638,59 @@ where
         Ok(())
     }
 
+    /// A device the walk saw that another mapped scope owns: it stays there.
+    fn owned_elsewhere(&self, known: &KnownDevice, device: &NormalizedDevice) -> bool {
+        known.scope_id.as_deref().is_some_and(|owner| {
+            owner != device.scope_id && self.scopes.get(owner).is_some_and(|m| m.syncs_assets())
+        })
+    }
+
+    /// Retires the scope's live devices that the complete walk did not see,
+    /// unless that is more than the guard allows. Returns whether it went
+    /// ahead.
     async fn retire_unseen(
         &self,
         scope_id: &str,
         seen: &HashSet<u64>,
         report: &mut AssetSyncReport,
-    ) -> Result<(), EngineError> {
+    ) -> Result<bool, EngineError> {
         let store_started = Instant::now();
         // Collected before retiring: a single-connection store cannot write
         // while it streams.
+        let live = AtomicU64::new(0);
         let unseen: Vec<String> = self
             .store
             .scope_devices(self.tenant, self.integration, scope_id)
-            .try_filter_map(|d| async move {
-                Ok((!seen.contains(&id_fingerprint(&d.external_id))).then_some(d.external_id))
+            .try_filter_map(|d| {
+                live.fetch_add(1, Ordering::Relaxed);
+                async move {
+                    Ok((!seen.contains(&id_fingerprint(&d.external_id))).then_some(d.external_id))
+                }
             })
             .try_collect()
             .await?;
+        let live = live.into_inner();
+        let guard = self.options.retirement_guard;
+        if !guard.allows(unseen.len() as u64, live) {
+            report.guarded_scopes.push((
+                scope_id.to_owned(),
+                format!(
+                    "the full walk of scope {scope_id} would retire {} of its {live} assets, \
+                     so nothing was retired. If those devices really left the scope, set \
+                     assets.confirm_retirement to true in the integration's settings to \
+                     allow it once; if not, check the provider's permissions and the \
+                     scope's filter.",
+                    unseen.len()
+                ),
+            ));
+            let elapsed = store_started.elapsed();
+            report.timings.store += elapsed;
+            report.timings.retire_unseen += elapsed;
+            return Ok(false);
+        }
+        if guard.confirmed && !guard.allows_unconfirmed(unseen.len() as u64, live) {
+            report.confirmed_retirements += unseen.len() as u64;
+        }
         let now = Utc::now();
         for chunk in unseen.chunks(self.options.batch_size) {
             report.tombstoned += self
@@ -436,7 +701,7 @@ where
         let elapsed = store_started.elapsed();
         report.timings.store += elapsed;
         report.timings.retire_unseen += elapsed;
-        Ok(())
+        Ok(true)
     }
 
     fn validate(&self, device: &NormalizedDevice) -> Result<(), String> {
@@ -457,4 +722,12 @@ where
         }
         Ok(())
     }
+}
+
+/// Which pass over the snapshots: a scope's walk, or the settling of
+/// devices seen outside their owning scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Walk,
+    Settle,
 }

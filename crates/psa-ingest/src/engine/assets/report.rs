@@ -84,6 +84,20 @@ pub struct AssetSyncReport {
     pub complete_scopes: Vec<String>,
     /// Scopes whose walk stopped on a provider error: (scope id, error).
     pub incomplete_scopes: Vec<(String, String)>,
+    /// Scopes whose complete walk would have retired more than the guard
+    /// allows, so retired nothing: (scope id, message for a person).
+    pub guarded_scopes: Vec<(String, String)>,
+    /// Assets retired past the guard because a person confirmed it.
+    pub confirmed_retirements: u64,
+    /// Devices seen in a mapped scope other than the one that owns them:
+    /// they stayed with their owner. A person may want to fix the mapping.
+    pub in_several_scopes: u64,
+    /// Assets whose agent status the status step changed.
+    pub agent_status_changed: u64,
+    /// Scopes walked in full.
+    pub full_walks: u64,
+    /// Scopes walked incrementally.
+    pub incremental_walks: u64,
     /// Timings.
     pub timings: Timings,
 }
@@ -103,6 +117,12 @@ impl AssetSyncReport {
         self.failed.extend(other.failed);
         self.complete_scopes.extend(other.complete_scopes);
         self.incomplete_scopes.extend(other.incomplete_scopes);
+        self.guarded_scopes.extend(other.guarded_scopes);
+        self.confirmed_retirements += other.confirmed_retirements;
+        self.in_several_scopes += other.in_several_scopes;
+        self.agent_status_changed += other.agent_status_changed;
+        self.full_walks += other.full_walks;
+        self.incremental_walks += other.incremental_walks;
         self.timings.fetch += other.timings.fetch;
         self.timings.prepare += other.timings.prepare;
         self.timings.store += other.timings.store;
@@ -121,8 +141,9 @@ impl AssetSyncReport {
         self.skipped.values().sum()
     }
 
-    /// Rows written: creates, updates and retirements.
+    /// Rows written: creates, updates, retirements, re-keys and agent
+    /// status changes.
     pub fn writes(&self) -> u64 {
-        self.created + self.updated + self.tombstoned + self.rekeyed
+        self.created + self.updated + self.tombstoned + self.rekeyed + self.agent_status_changed
     }
 }
