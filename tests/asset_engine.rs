@@ -130,6 +130,10 @@ async fn ingest(
         .unwrap()
 }
 
+async fn sync(store: &TestStore, s: &Setup, source: &Inventory, mode: SyncMode) -> AssetSyncReport {
+    engine(store, s, 10).await.sync(source, mode).await.unwrap()
+}
+
 async fn active_names(
     store: &TestStore,
     s: &Setup,
@@ -244,16 +248,8 @@ async fn a_device_moved_to_another_scope_moves_to_its_client(store: TestStore) {
 
     // Seen only in g2 now: g1's complete walk no longer holds it, so g2
     // (Globex) takes it, whichever scope is walked first.
-    let source = Inventory {
-        devices: Mutex::new(vec![device("d1", "g2")]),
-        fail_in: None,
-        id_changes: vec![],
-    };
-    let report = engine(&store, &s, 10)
-        .await
-        .sync(&source, SyncMode::Full)
-        .await
-        .unwrap();
+    let source = Inventory::of(vec![device("d1", "g2")]);
+    let report = sync(&store, &s, &source, SyncMode::Full).await;
 
     assert_eq!(report.updated, 1, "{report:?}");
     assert_eq!(report.in_several_scopes, 0, "{report:?}");
@@ -270,20 +266,10 @@ async fn a_device_moved_to_another_scope_moves_to_its_client(store: TestStore) {
 /// the first, and the run counts it.
 async fn a_device_in_two_mapped_scopes_keeps_one_client(store: TestStore) {
     let s = setup(&store).await;
-    let source = Inventory {
-        devices: Mutex::new(vec![device("d1", "g1"), device("d1", "g2")]),
-        fail_in: None,
-        id_changes: vec![],
-    };
+    let source = Inventory::of(vec![device("d1", "g1"), device("d1", "g2")]);
     let mut reports = Vec::new();
     for _ in 0..5 {
-        reports.push(
-            engine(&store, &s, 10)
-                .await
-                .sync(&source, SyncMode::Full)
-                .await
-                .unwrap(),
-        );
+        reports.push(sync(&store, &s, &source, SyncMode::Full).await);
     }
     assert_eq!(reports[0].created, 1, "{:?}", reports[0]);
     for report in &reports {
@@ -306,16 +292,8 @@ async fn a_device_in_two_mapped_scopes_keeps_one_client(store: TestStore) {
 async fn a_shared_device_moves_only_when_its_owner_lets_go(store: TestStore) {
     let s = setup(&store).await;
     ingest(&store, &s, vec![device("d1", "g2")], Some("g2")).await;
-    let source = Inventory {
-        devices: Mutex::new(vec![device("d1", "g1"), device("d1", "g2")]),
-        fail_in: None,
-        id_changes: vec![],
-    };
-    let report = engine(&store, &s, 10)
-        .await
-        .sync(&source, SyncMode::Full)
-        .await
-        .unwrap();
+    let source = Inventory::of(vec![device("d1", "g1"), device("d1", "g2")]);
+    let report = sync(&store, &s, &source, SyncMode::Full).await;
     assert_eq!(
         (report.writes(), report.in_several_scopes),
         (0, 1),
@@ -327,11 +305,7 @@ async fn a_shared_device_moves_only_when_its_owner_lets_go(store: TestStore) {
         .link_scope(s.tenant, s.integration, "g2", None, ScopeLinkBy::User)
         .await
         .unwrap();
-    let report = engine(&store, &s, 10)
-        .await
-        .sync(&source, SyncMode::Full)
-        .await
-        .unwrap();
+    let report = sync(&store, &s, &source, SyncMode::Full).await;
     assert_eq!(
         (report.updated, report.in_several_scopes),
         (1, 0),
@@ -346,17 +320,9 @@ async fn a_walk_that_would_retire_most_of_a_scope_retires_nothing(store: TestSto
     let s = setup(&store).await;
     let devices: Vec<_> = (0..30).map(|i| device(&format!("d{i}"), "g1")).collect();
     ingest(&store, &s, devices, Some("g1")).await;
-    let empty = Inventory {
-        devices: Mutex::new(vec![device("d0", "g1")]),
-        fail_in: None,
-        id_changes: vec![],
-    };
+    let empty = Inventory::of(vec![device("d0", "g1")]);
 
-    let report = engine(&store, &s, 10)
-        .await
-        .sync(&empty, SyncMode::Full)
-        .await
-        .unwrap();
+    let report = sync(&store, &s, &empty, SyncMode::Full).await;
     assert_eq!(report.tombstoned, 0, "{report:?}");
     assert_eq!(report.guarded_scopes.len(), 1, "{report:?}");
     assert!(
@@ -503,6 +469,17 @@ struct Inventory {
     id_changes: Vec<ExternalIdChange>,
 }
 
+impl Inventory {
+    /// These devices, no failure, no id change.
+    fn of(devices: Vec<NormalizedDevice>) -> Self {
+        Self {
+            devices: Mutex::new(devices),
+            fail_in: None,
+            id_changes: vec![],
+        }
+    }
+}
+
 #[async_trait]
 impl DeviceSource for Inventory {
     fn devices<'a>(&'a self, scope_id: &'a str) -> SourceStream<'a, Vec<NormalizedDevice>> {
@@ -559,11 +536,7 @@ async fn a_walk_that_fails_part_way_tombstones_nothing(store: TestStore) {
         id_changes: vec![],
     };
 
-    let report = engine(&store, &s, 10)
-        .await
-        .sync(&source, SyncMode::Full)
-        .await
-        .unwrap();
+    let report = sync(&store, &s, &source, SyncMode::Full).await;
 
     assert_eq!(report.tombstoned, 0);
     assert_eq!(report.incomplete_scopes.len(), 1);
@@ -584,16 +557,8 @@ async fn a_walk_that_fails_part_way_tombstones_nothing(store: TestStore) {
 
 async fn a_rekeyed_device_keeps_its_asset(store: TestStore) {
     let s = setup(&store).await;
-    let source = Inventory {
-        devices: Mutex::new(vec![device("old-1", "g1")]),
-        fail_in: None,
-        id_changes: vec![],
-    };
-    engine(&store, &s, 10)
-        .await
-        .sync(&source, SyncMode::Auto)
-        .await
-        .unwrap();
+    let source = Inventory::of(vec![device("old-1", "g1")]);
+    sync(&store, &s, &source, SyncMode::Auto).await;
     let mut renamed = device("new-1", "g1");
     renamed.name = "host-old-1".into();
     renamed.serial_number = Some("SN-old-1".into());
@@ -607,11 +572,7 @@ async fn a_rekeyed_device_keeps_its_asset(store: TestStore) {
     };
 
     // Id changes are read from the oldest scope watermark.
-    let report = engine(&store, &s, 10)
-        .await
-        .sync(&source, SyncMode::Auto)
-        .await
-        .unwrap();
+    let report = sync(&store, &s, &source, SyncMode::Auto).await;
 
     assert_eq!(report.rekeyed, 1);
     assert_eq!(report.created, 0, "{report:?}");

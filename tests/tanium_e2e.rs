@@ -570,6 +570,31 @@ async fn a_wrong_token_does_not_connect(store: TestStore) {
     );
 }
 
+/// A simulator and a connected integration with both groups mapped (Acme
+/// by the auto-matcher, Globex by a person).
+async fn mapped(store: &TestStore) -> (TaniumSim, Setup) {
+    let sim = simulator().await;
+    let s = create(store, &sim).await;
+    connect(store, &sim, &s).await;
+    map_groups(store, &s).await;
+    (sim, s)
+}
+
+/// Changes the integration's settings in place.
+async fn edit_settings(store: &TestStore, s: &Setup, edit: impl FnOnce(&mut serde_json::Value)) {
+    let record = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut settings = record.settings;
+    edit(&mut settings);
+    store
+        .update_settings(s.tenant, s.integration, record.settings_version, settings)
+        .await
+        .unwrap();
+}
+
 /// The stored agent status of the asset of one endpoint.
 async fn agent_status(store: &PsaStore, device_id: &str) -> Option<String> {
     const SQL: &str = "SELECT agent_status FROM assets WHERE rmm_device_id = $1";
@@ -675,10 +700,7 @@ async fn a_group_mapped_after_the_first_walk_brings_all_its_endpoints(store: Tes
 
 /// A group re-mapped to another client is walked in full: its assets move.
 async fn a_group_remapped_to_another_client_moves_its_assets(store: TestStore) {
-    let sim = simulator().await;
-    let s = create(&store, &sim).await;
-    connect(&store, &sim, &s).await;
-    map_groups(&store, &s).await;
+    let (sim, s) = mapped(&store).await;
     sync(&store, &s, false).await;
 
     psa_sync::jobs::map_scope(
@@ -707,10 +729,7 @@ async fn a_group_remapped_to_another_client_moves_its_assets(store: TestStore) {
 /// changes from where it was, so a change that the failed walk would have
 /// read is not missed (the run that failed moved only the other scope).
 async fn a_scope_walk_that_fails_part_way_misses_nothing(store: TestStore) {
-    let sim = simulator().await;
-    let s = create(&store, &sim).await;
-    connect(&store, &sim, &s).await;
-    map_groups(&store, &s).await;
+    let (sim, s) = mapped(&store).await;
     sync(&store, &s, false).await;
     let acme_before = scope(&store, &s, ACME_GROUP).await.device_sync;
     let globex_before = scope(&store, &s, GLOBEX_GROUP).await.device_sync;
@@ -749,10 +768,7 @@ async fn a_scope_walk_that_fails_part_way_misses_nothing(store: TestStore) {
 /// An endpoint that stops reporting is in no incremental walk, yet reads
 /// offline once the threshold passes; the sync right after writes nothing.
 async fn a_silent_endpoint_goes_offline_without_being_walked(store: TestStore) {
-    let sim = simulator().await;
-    let s = create(&store, &sim).await;
-    connect(&store, &sim, &s).await;
-    map_groups(&store, &s).await;
+    let (sim, s) = mapped(&store).await;
     sim.clock().set(Utc::now());
     // Seen ten minutes ago: online, and older than an incremental walk's
     // overlap, so no incremental walk returns it.
@@ -780,10 +796,7 @@ async fn a_silent_endpoint_goes_offline_without_being_walked(store: TestStore) {
 /// An endpoint in two mapped groups of different clients stays with one
 /// client over five syncs, and nothing is written after the first.
 async fn an_endpoint_in_two_mapped_groups_keeps_one_client(store: TestStore) {
-    let sim = simulator().await;
-    let s = create(&store, &sim).await;
-    connect(&store, &sim, &s).await;
-    map_groups(&store, &s).await;
+    let (sim, s) = mapped(&store).await;
     assert!(sim.modify_endpoint("1000", |e| {
         e.groups.insert(GLOBEX_GROUP.to_owned());
     }));
@@ -880,17 +893,10 @@ async fn an_empty_complete_walk_retires_nothing_until_confirmed(store: TestStore
         50
     );
 
-    let record = store
-        .get_integration(s.tenant, s.integration)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut settings = record.settings;
-    settings["assets"] = serde_json::json!({ "confirm_retirement": true });
-    store
-        .update_settings(s.tenant, s.integration, record.settings_version, settings)
-        .await
-        .unwrap();
+    edit_settings(&store, &s, |settings| {
+        settings["assets"] = serde_json::json!({ "confirm_retirement": true });
+    })
+    .await;
     let confirmed = sync(&store, &s, true).await;
     assert_eq!(confirmed.tombstoned, 50, "{confirmed:?}");
     let settings = store
@@ -912,17 +918,10 @@ async fn an_empty_complete_walk_retires_nothing_until_confirmed(store: TestStore
 async fn the_asset_api_fallback_refuses_two_mapped_groups(store: TestStore) {
     let sim = simulator().await;
     let s = create(&store, &sim).await;
-    let record = store
-        .get_integration(s.tenant, s.integration)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut settings = record.settings;
-    settings["asset_api_fallback"] = serde_json::json!(true);
-    store
-        .update_settings(s.tenant, s.integration, record.settings_version, settings)
-        .await
-        .unwrap();
+    edit_settings(&store, &s, |settings| {
+        settings["asset_api_fallback"] = serde_json::json!(true);
+    })
+    .await;
     connect(&store, &sim, &s).await;
     map_groups(&store, &s).await;
     for id in GLOBEX_ENDPOINTS {
