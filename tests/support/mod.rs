@@ -2,6 +2,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod snapshot;
+
 use psa_ingest::ports::{IntegrationStore, NewIntegration};
 use psa_ingest::{IntegrationId, ProviderId, TenantId};
 use psa_store::{Backend, PsaStore};

@@ -48,6 +48,14 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     }
 }
 
+/// A write under a lease that is no longer held.
+pub(crate) fn fenced(fence: &psa_ingest::ports::Fence) -> StoreError {
+    StoreError::Fenced {
+        job: fence.job.clone(),
+        integration: fence.integration.to_string(),
+    }
+}
+
 /// The row was not there for this tenant.
 pub(crate) fn not_found(entity: &'static str, id: impl std::fmt::Display) -> StoreError {
     StoreError::NotFound {

@@ -10,18 +10,20 @@ use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use psa_ingest::contracts::{ExternalIdChange, NormalizedScope};
 use psa_ingest::ports::{
-    Alert, AlertStore, AlertTicket, AlertUpsert, AlertUpserted, AssetBatch, AssetMatch, AssetStore,
-    Board, CatalogStore, Category, Client, Comment, EntityMapping, EntityMappingStore, Integration,
-    IntegrationStore, KnownDevice, Lease, NewComment, NewIntegration, NewTicket, Priority,
-    RunFinish, RunOutcome, ScheduleStore, ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping,
-    ScopeMappingStore, ScopeUpsertOutcome, ScopeWalk, SecretStore, Status, StoreError, StoreResult,
-    SyncRun, SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
+    Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted, AssetBatch,
+    AssetMatch, AssetStore, Board, CatalogStore, Category, Client, Comment, EntityMapping,
+    EntityMappingStore, Fence, Integration, IntegrationStore, KnownDevice, Lease, NewComment,
+    NewIntegration, NewTicket, Priority, RunFinish, RunOutcome, ScheduleStore, ScheduledJob,
+    ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome, ScopeWalk,
+    SecretStore, Status, StoreError, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket,
+    TicketStore,
 };
 use psa_ingest::{
     AlertId, AssetId, ClientId, IntegrationId, ProviderId, StatusId, SyncRunId, TenantId, TicketId,
 };
 use secrecy::SecretString;
 use std::fmt;
+use std::sync::Arc;
 
 /// The connection pool of the backend in use.
 #[derive(Clone)]
@@ -36,6 +38,8 @@ pub(crate) enum Pools {
 pub struct PsaStore {
     pools: Pools,
     secret_key: Option<SecretKey>,
+    /// Set on a job's view of the store ([`ScheduleStore::fenced`]).
+    fence: Option<Arc<Fence>>,
 }
 
 impl fmt::Debug for PsaStore {
@@ -46,8 +50,25 @@ impl fmt::Debug for PsaStore {
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "<configured>"),
             )
+            .field("fence", &self.fence)
             .finish()
     }
+}
+
+/// Runs the same backend write function on whichever pool is in use, with
+/// this store's fence (a job's store) checked in its transaction.
+macro_rules! dispatch_write {
+    ($self:ident, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {{
+        let fence = $self.fence.as_deref();
+        match &$self.pools {
+            Pools::Postgres(pool) => {
+                crate::postgres::$module::$function(crate::postgres::Writer { pool, fence }, $($arg),*).await
+            }
+            Pools::Sqlite(pool) => {
+                crate::sqlite::$module::$function(crate::sqlite::Writer { pool, fence }, $($arg),*).await
+            }
+        }
+    }};
 }
 
 /// Runs the same backend function on whichever pool is in use.
@@ -62,7 +83,11 @@ macro_rules! dispatch {
 
 impl PsaStore {
     pub(crate) fn from_pools(pools: Pools, secret_key: Option<SecretKey>) -> Self {
-        Self { pools, secret_key }
+        Self {
+            pools,
+            secret_key,
+            fence: None,
+        }
     }
 
     pub(crate) fn pools(&self) -> &Pools {
@@ -137,7 +162,7 @@ impl IntegrationStore for PsaStore {
         tenant: TenantId,
         new: NewIntegration,
     ) -> StoreResult<Integration> {
-        dispatch!(self, integrations::create(tenant, new))
+        dispatch_write!(self, integrations::create(tenant, new))
     }
 
     async fn get_integration(
@@ -159,7 +184,7 @@ impl IntegrationStore for PsaStore {
         expected_version: i64,
         settings: serde_json::Value,
     ) -> StoreResult<i64> {
-        dispatch!(
+        dispatch_write!(
             self,
             integrations::update_settings(tenant, id, expected_version, settings)
         )
@@ -172,7 +197,7 @@ impl IntegrationStore for PsaStore {
         is_active: bool,
         connected_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
-        dispatch!(
+        dispatch_write!(
             self,
             integrations::set_connection(tenant, id, is_active, connected_at)
         )
@@ -184,7 +209,7 @@ impl IntegrationStore for PsaStore {
         id: IntegrationId,
         update: SyncStateUpdate,
     ) -> StoreResult<()> {
-        dispatch!(self, integrations::update_sync_state(tenant, id, update))
+        dispatch_write!(self, integrations::update_sync_state(tenant, id, update))
     }
 }
 
@@ -194,7 +219,7 @@ impl CatalogStore for PsaStore {
         if name.trim().is_empty() {
             return Err(invalid("client name must not be empty"));
         }
-        dispatch!(self, catalog::create_client(tenant, name))
+        dispatch_write!(self, catalog::create_client(tenant, name))
     }
 
     async fn list_clients(&self, tenant: TenantId) -> StoreResult<Vec<Client>> {
@@ -226,7 +251,7 @@ impl ScopeMappingStore for PsaStore {
         integration: IntegrationId,
         scopes: &[NormalizedScope],
     ) -> StoreResult<ScopeUpsertOutcome> {
-        dispatch!(self, scopes::upsert(tenant, integration, scopes))
+        dispatch_write!(self, scopes::upsert(tenant, integration, scopes))
     }
 
     async fn list_scope_mappings(
@@ -254,7 +279,7 @@ impl ScopeMappingStore for PsaStore {
         client: Option<ClientId>,
         by: ScopeLinkBy,
     ) -> StoreResult<bool> {
-        dispatch!(
+        dispatch_write!(
             self,
             scopes::link(tenant, integration, external_id, client, by)
         )
@@ -268,7 +293,7 @@ impl ScopeMappingStore for PsaStore {
         auto_sync_assets: bool,
         auto_create_tickets: bool,
     ) -> StoreResult<()> {
-        dispatch!(
+        dispatch_write!(
             self,
             scopes::set_flags(
                 tenant,
@@ -287,7 +312,7 @@ impl ScopeMappingStore for PsaStore {
         external_id: &str,
         walk: &ScopeWalk,
     ) -> StoreResult<()> {
-        dispatch!(
+        dispatch_write!(
             self,
             scopes::record_walk(tenant, integration, external_id, walk)
         )
@@ -316,7 +341,7 @@ impl AssetStore for PsaStore {
         batch: &AssetBatch,
         synced_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        dispatch!(self, assets::write(tenant, integration, batch, synced_at))
+        dispatch_write!(self, assets::write(tenant, integration, batch, synced_at))
     }
 
     async fn retire_devices(
@@ -326,7 +351,7 @@ impl AssetStore for PsaStore {
         external_ids: &[String],
         at: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        dispatch!(self, assets::retire(tenant, integration, external_ids, at))
+        dispatch_write!(self, assets::retire(tenant, integration, external_ids, at))
     }
 
     fn scope_devices<'a>(
@@ -351,7 +376,7 @@ impl AssetStore for PsaStore {
         integration: IntegrationId,
         changes: &[ExternalIdChange],
     ) -> StoreResult<u64> {
-        dispatch!(self, assets::rekey(tenant, integration, changes))
+        dispatch_write!(self, assets::rekey(tenant, integration, changes))
     }
 
     async fn refresh_agent_status(
@@ -361,7 +386,7 @@ impl AssetStore for PsaStore {
         online_since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        dispatch!(
+        dispatch_write!(
             self,
             assets::refresh_agent_status(tenant, integration, online_since, at)
         )
@@ -385,7 +410,7 @@ impl TicketStore for PsaStore {
         ticket: NewTicket,
         comments: &[NewComment],
     ) -> StoreResult<Ticket> {
-        dispatch!(self, tickets::create(tenant, ticket, comments))
+        dispatch_write!(self, tickets::create(tenant, ticket, comments))
     }
 
     async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>> {
@@ -402,7 +427,7 @@ impl TicketStore for PsaStore {
         ticket: TicketId,
         comment: NewComment,
     ) -> StoreResult<()> {
-        dispatch!(self, tickets::add_comment(tenant, ticket, comment))
+        dispatch_write!(self, tickets::add_comment(tenant, ticket, comment))
     }
 
     async fn list_comments(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<Comment>> {
@@ -415,7 +440,7 @@ impl TicketStore for PsaStore {
         ticket: TicketId,
         status: StatusId,
     ) -> StoreResult<()> {
-        dispatch!(self, tickets::set_status(tenant, ticket, status))
+        dispatch_write!(self, tickets::set_status(tenant, ticket, status))
     }
 
     async fn associate_asset(
@@ -424,7 +449,7 @@ impl TicketStore for PsaStore {
         ticket: TicketId,
         asset: AssetId,
     ) -> StoreResult<()> {
-        dispatch!(self, tickets::associate_asset(tenant, ticket, asset))
+        dispatch_write!(self, tickets::associate_asset(tenant, ticket, asset))
     }
 
     async fn ticket_assets(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<AssetId>> {
@@ -440,7 +465,7 @@ impl AlertStore for PsaStore {
         integration: IntegrationId,
         alert: AlertUpsert,
     ) -> StoreResult<AlertUpserted> {
-        dispatch!(self, alerts::upsert(tenant, integration, alert))
+        dispatch_write!(self, alerts::upsert(tenant, integration, alert))
     }
 
     async fn get_alert(
@@ -459,7 +484,16 @@ impl AlertStore for PsaStore {
         ticket: NewTicket,
         comments: &[NewComment],
     ) -> StoreResult<AlertTicket> {
-        dispatch!(self, alerts::create_ticket(tenant, alert, ticket, comments))
+        dispatch_write!(self, alerts::create_ticket(tenant, alert, ticket, comments))
+    }
+
+    async fn update_alert_ticket(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        update: AlertTicketUpdate,
+    ) -> StoreResult<AlertUpserted> {
+        dispatch_write!(self, alerts::update_ticket(tenant, integration, update))
     }
 
     async fn set_alert_error(
@@ -468,7 +502,7 @@ impl AlertStore for PsaStore {
         alert: AlertId,
         error: Option<String>,
     ) -> StoreResult<()> {
-        dispatch!(self, alerts::set_error(tenant, alert, error))
+        dispatch_write!(self, alerts::set_error(tenant, alert, error))
     }
 
     async fn set_alert_asset(
@@ -477,7 +511,7 @@ impl AlertStore for PsaStore {
         alert: AlertId,
         asset: AssetId,
     ) -> StoreResult<()> {
-        dispatch!(self, alerts::set_asset(tenant, alert, asset))
+        dispatch_write!(self, alerts::set_asset(tenant, alert, asset))
     }
 }
 
@@ -488,7 +522,7 @@ impl EntityMappingStore for PsaStore {
         tenant: TenantId,
         mapping: EntityMapping,
     ) -> StoreResult<()> {
-        dispatch!(self, entity_mappings::upsert(tenant, mapping))
+        dispatch_write!(self, entity_mappings::upsert(tenant, mapping))
     }
 
     async fn find_entity_mapping(
@@ -522,7 +556,7 @@ impl SecretStore for PsaStore {
     ) -> StoreResult<()> {
         check_secret_name(name)?;
         let sealed = sealing::seal(self.key()?, tenant, name, value)?;
-        dispatch!(self, secrets::put(tenant, name, sealed))
+        dispatch_write!(self, secrets::put(tenant, name, sealed))
     }
 
     async fn get_secret(&self, tenant: TenantId, name: &str) -> StoreResult<Option<SecretString>> {
@@ -536,7 +570,7 @@ impl SecretStore for PsaStore {
 
     async fn delete_secret(&self, tenant: TenantId, name: &str) -> StoreResult<bool> {
         check_secret_name(name)?;
-        dispatch!(self, secrets::delete(tenant, name))
+        dispatch_write!(self, secrets::delete(tenant, name))
     }
 }
 
@@ -549,7 +583,7 @@ impl SyncRunStore for PsaStore {
         kind: &str,
         started_at: DateTime<Utc>,
     ) -> StoreResult<SyncRunId> {
-        dispatch!(
+        dispatch_write!(
             self,
             sync_runs::start(tenant, integration, kind, started_at)
         )
@@ -561,7 +595,7 @@ impl SyncRunStore for PsaStore {
         run: SyncRunId,
         finish: RunFinish,
     ) -> StoreResult<()> {
-        dispatch!(self, sync_runs::finish(tenant, run, finish))
+        dispatch_write!(self, sync_runs::finish(tenant, run, finish))
     }
 
     async fn list_sync_runs(
@@ -586,7 +620,7 @@ impl SyncRunStore for PsaStore {
         outcome: RunOutcome,
         error: &str,
     ) -> StoreResult<u64> {
-        dispatch!(
+        dispatch_write!(
             self,
             sync_runs::abandon(tenant, integration, kinds, outcome, error)
         )
@@ -680,5 +714,13 @@ impl ScheduleStore for PsaStore {
 
     async fn release_lease(&self, lease: &Lease, next_due_at: DateTime<Utc>) -> StoreResult<bool> {
         dispatch!(self, schedules::release(lease, next_due_at))
+    }
+
+    fn fenced(&self, fence: Fence) -> Arc<dyn psa_ingest::ports::Store> {
+        Arc::new(Self {
+            pools: self.pools.clone(),
+            secret_key: self.secret_key.clone(),
+            fence: Some(Arc::new(fence)),
+        })
     }
 }

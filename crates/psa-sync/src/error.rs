@@ -34,6 +34,16 @@ pub enum SyncError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The job ran past `schedule.job_deadline_minutes` and was stopped.
+    #[error(
+        "the {job} job ran longer than its deadline of {minutes} minutes (schedule.job_deadline_minutes) and was stopped; the next run resumes"
+    )]
+    DeadlineExceeded {
+        /// The job.
+        job: crate::Job,
+        /// The deadline.
+        minutes: i64,
+    },
 }
 
 impl From<SourceError> for SyncError {
@@ -49,6 +59,16 @@ impl From<SettingsError> for SyncError {
 }
 
 impl SyncError {
+    /// Whether the job's lease was lost while it ran: a write was refused
+    /// because another worker holds the job now.
+    pub fn lease_lost(&self) -> bool {
+        matches!(
+            self,
+            Self::Store(StoreError::Fenced { .. })
+                | Self::Engine(EngineError::Store(StoreError::Fenced { .. }))
+        )
+    }
+
     /// Whether a person must act (fix credentials or settings) before the
     /// next run can succeed.
     pub fn needs_attention(&self) -> bool {

@@ -9,6 +9,8 @@
 //! | `schedule.full_sync_hours` | 1..=168 | 24 | full walk of each scope (the job syncs scopes first), or the scope sync of a provider without devices |
 //! | `schedule.after_mapping_seconds` | 0..=3600 | 60 | device sync after a person maps a scope or switches its asset sync on |
 //! | `incidents.poll_interval_minutes` | 1..=60 | 5 | incident poll |
+//! | `schedule.job_deadline_minutes` | 1..=1440 | 120 | longest a job may run: past it the job stops, its run is recorded as failed, and the next run resumes |
+//! | `schedule.max_pages_per_walk` | 1..=10000000 | 100000 | pages one scope's walk may read: a vendor that keeps handing out new cursors fails the walk instead of holding the lease forever |
 
 use crate::SyncError;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -114,6 +116,10 @@ pub struct ScheduleSettings {
     /// the device sync runs, so the assets appear without waiting for the
     /// interval.
     pub after_mapping: TimeDelta,
+    /// Longest a job may run before it is stopped.
+    pub job_deadline: TimeDelta,
+    /// Pages one scope's walk may read.
+    pub max_pages_per_walk: u64,
 }
 
 impl ScheduleSettings {
@@ -148,17 +154,41 @@ impl ScheduleSettings {
             3600,
             60,
         );
-        match (device, full, after_mapping) {
-            (Ok(device), Ok(full), Ok(after_mapping)) => Ok(Self {
+        let deadline = read_number(
+            section,
+            "job_deadline_minutes",
+            "schedule.job_deadline_minutes",
+            1,
+            1440,
+            120,
+        );
+        let max_pages = read_number(
+            section,
+            "max_pages_per_walk",
+            "schedule.max_pages_per_walk",
+            1,
+            10_000_000,
+            100_000,
+        );
+        match (device, full, after_mapping, deadline, max_pages) {
+            (Ok(device), Ok(full), Ok(after_mapping), Ok(deadline), Ok(max_pages)) => Ok(Self {
                 device_sync: TimeDelta::minutes(device),
                 full_sync: TimeDelta::hours(full),
                 after_mapping: TimeDelta::seconds(after_mapping),
+                job_deadline: TimeDelta::minutes(deadline),
+                max_pages_per_walk: max_pages.unsigned_abs(),
             }),
-            (device, full, after_mapping) => Err(SettingsError::new(
-                [device.err(), full.err(), after_mapping.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect(),
+            (device, full, after_mapping, deadline, max_pages) => Err(SettingsError::new(
+                [
+                    device.err(),
+                    full.err(),
+                    after_mapping.err(),
+                    deadline.err(),
+                    max_pages.err(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
             )),
         }
     }

@@ -5,3 +5,6 @@ pub mod huntress;
 
 /// A stateful Tanium Gateway (GraphQL) and Asset API simulator over HTTP (wiremock), with fault injection.
 pub mod tanium;
+
+/// A store wrapper that counts, fails and pauses writes, for crash-consistency and fencing tests.
+pub mod store;

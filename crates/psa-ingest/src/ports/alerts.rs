@@ -1,6 +1,6 @@
 use super::StoreResult;
 use super::tickets::{NewComment, NewTicket};
-use crate::{AlertId, AssetId, IntegrationId, TenantId, TicketId};
+use crate::{AlertId, AssetId, IntegrationId, StatusId, TenantId, TicketId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -75,6 +75,19 @@ pub struct AlertTicket {
     pub created: bool,
 }
 
+/// What [`AlertStore::update_alert_ticket`] writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertTicketUpdate {
+    /// The alert's ticket.
+    pub ticket: TicketId,
+    /// A status to move the ticket to (a closed one closes it).
+    pub status: Option<StatusId>,
+    /// A note to add.
+    pub note: Option<NewComment>,
+    /// The alert's new state.
+    pub alert: AlertUpsert,
+}
+
 /// Alerts and their tickets.
 #[async_trait]
 pub trait AlertStore: Send + Sync {
@@ -105,6 +118,17 @@ pub trait AlertStore: Send + Sync {
         ticket: NewTicket,
         comments: &[NewComment],
     ) -> StoreResult<AlertTicket>;
+
+    /// Brings the alert's ticket up to date in one transaction: the status
+    /// change and the note, if any, then the alert's new state. A failure
+    /// leaves none of them, so the retry neither repeats the note nor
+    /// loses it.
+    async fn update_alert_ticket(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        update: AlertTicketUpdate,
+    ) -> StoreResult<AlertUpserted>;
 
     /// Records (or with `None` clears) why processing the alert failed.
     async fn set_alert_error(

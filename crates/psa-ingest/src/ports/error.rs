@@ -32,6 +32,18 @@ pub enum StoreError {
         /// What went wrong, never the secret itself.
         message: String,
     },
+    /// The write was made under a lease that is no longer held (it expired
+    /// and another worker took the job over, or it was released): refused,
+    /// nothing of it landed.
+    #[error(
+        "write refused: the lease on job {job} of integration {integration} is no longer held by this run"
+    )]
+    Fenced {
+        /// The job.
+        job: String,
+        /// The integration.
+        integration: String,
+    },
     /// The database failed (connection, I/O, unexpected constraint).
     #[error("database error: {message}")]
     Backend {

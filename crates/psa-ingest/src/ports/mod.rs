@@ -16,7 +16,7 @@ mod secrets;
 mod sync_runs;
 mod tickets;
 
-pub use alerts::{Alert, AlertStore, AlertTicket, AlertUpsert, AlertUpserted};
+pub use alerts::{Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted};
 pub use assets::{AssetBatch, AssetMatch, AssetStore, AssetWrite, KnownDevice, ScopeDevice};
 pub use catalog::{Board, CatalogStore, Category, Client, Priority, Status};
 pub use entity_mappings::{EntityMapping, EntityMappingStore};
@@ -24,7 +24,7 @@ pub use error::{StoreError, StoreResult};
 pub use integrations::{
     Integration, IntegrationStore, NewIntegration, SyncStateUpdate, SyncStatus,
 };
-pub use schedules::{Lease, ScheduleStore, ScheduledJob};
+pub use schedules::{Fence, Lease, ScheduleStore, ScheduledJob};
 pub use scopes::{
     MappingDecision, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeSyncState,
     ScopeUpsertOutcome, ScopeWalk, WalkKind, WalkOutcome,

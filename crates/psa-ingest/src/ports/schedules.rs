@@ -49,6 +49,36 @@ pub struct Lease {
     pub taken_over_from: Option<String>,
 }
 
+impl Lease {
+    /// The fence every write made under this lease carries.
+    pub fn fence(&self) -> Fence {
+        Fence {
+            tenant: self.tenant,
+            integration: self.integration,
+            job: self.job.clone(),
+            token: self.token,
+        }
+    }
+}
+
+/// What fences a job's writes to its lease: a store view made with
+/// [`ScheduleStore::fenced`] checks, in the same transaction as each write,
+/// that the job's lease still has this token, and refuses the write with
+/// [`StoreError::Fenced`](super::StoreError::Fenced) when it does not (the
+/// lease expired and another worker took the job over, or it was released).
+/// Serializable, so a job sent to another process keeps its fence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fence {
+    /// Owning tenant.
+    pub tenant: TenantId,
+    /// Integration.
+    pub integration: IntegrationId,
+    /// Which job.
+    pub job: String,
+    /// The claim's token.
+    pub token: Uuid,
+}
+
 /// The schedule of every integration's jobs and the leases that let any
 /// number of workers share them.
 ///
@@ -111,4 +141,9 @@ pub trait ScheduleStore: Send + Sync {
     /// Ends a lease still held and sets when the job is due next; `false`
     /// (and nothing changed) when it is no longer held.
     async fn release_lease(&self, lease: &Lease, next_due_at: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// This store, with every write of every port (except the schedule's
+    /// own lease calls) fenced by `fence`: checked in the write's own
+    /// transaction, so a worker that lost its lease lands nothing.
+    fn fenced(&self, fence: Fence) -> std::sync::Arc<dyn super::Store>;
 }

@@ -1,14 +1,16 @@
 //! `rmm_alerts` and alert tickets on PostgreSQL.
 
-use super::tickets::insert_ticket;
+use super::Writer;
+use super::tickets::{add_comment_in, insert_ticket, set_status_in};
 use crate::errors::{DbResultExt as _, not_found};
 use crate::rows;
 use chrono::Utc;
 use psa_ingest::ports::{
-    AlertTicket, AlertUpsert, AlertUpserted, NewComment, NewTicket, StoreError, StoreResult,
+    AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted, NewComment, NewTicket, StoreError,
+    StoreResult,
 };
 use psa_ingest::{AlertId, AssetId, IntegrationId, TenantId, TicketId};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// How often a lost race on the ticket's source reference is retried; the
@@ -16,19 +18,49 @@ use uuid::Uuid;
 const RACE_ATTEMPTS: usize = 3;
 
 pub(crate) async fn upsert(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     alert: AlertUpsert,
 ) -> StoreResult<AlertUpserted> {
-    let mut tx = pool.begin().await.ctx("begin alert upsert")?;
+    let mut tx = db.begin("begin alert upsert").await?;
+    let upserted = upsert_in(&mut tx, tenant, integration, alert).await?;
+    tx.commit().await.ctx("commit alert upsert")?;
+    Ok(upserted)
+}
+
+pub(crate) async fn update_ticket(
+    db: Writer<'_>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    update: AlertTicketUpdate,
+) -> StoreResult<AlertUpserted> {
+    let mut tx = db.begin("begin alert ticket update").await?;
+    if let Some(status) = update.status {
+        set_status_in(&mut tx, tenant, update.ticket, status).await?;
+    }
+    if let Some(note) = &update.note {
+        add_comment_in(&mut tx, tenant, update.ticket, note).await?;
+    }
+    let upserted = upsert_in(&mut tx, tenant, integration, update.alert).await?;
+    tx.commit().await.ctx("commit alert ticket update")?;
+    Ok(upserted)
+}
+
+/// Upserts an alert inside the caller's transaction.
+async fn upsert_in(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    integration: IntegrationId,
+    alert: AlertUpsert,
+) -> StoreResult<AlertUpserted> {
     let previous = sqlx::query(
         "SELECT * FROM rmm_alerts WHERE tenant = $1 AND integration_id = $2 AND external_alert_id = $3 FOR UPDATE",
     )
     .bind(tenant.0)
     .bind(integration.0)
     .bind(&alert.external_alert_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await
     .ctx("read alert")?;
     let previous = previous.as_ref().map(rows::alert).transpose()?;
@@ -55,11 +87,10 @@ pub(crate) async fn upsert(
     .bind(alert.triggered_at)
     .bind(&alert.metadata)
     .bind(Utc::now())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .ctx("upsert alert")?;
     let stored = rows::alert(&row)?;
-    tx.commit().await.ctx("commit alert upsert")?;
     Ok(AlertUpserted {
         alert: stored,
         previous,
@@ -83,7 +114,7 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn create_ticket(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     alert: AlertId,
     ticket: NewTicket,
@@ -92,7 +123,7 @@ pub(crate) async fn create_ticket(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut tx = pool.begin().await.ctx("begin alert ticket")?;
+        let mut tx = db.begin("begin alert ticket").await?;
         // The alert's row lock queues writers for the same alert: the second
         // one sees the first one's ticket.
         let current: Option<Option<Uuid>> = sqlx::query_scalar(
@@ -150,11 +181,12 @@ pub(crate) async fn create_ticket(
 }
 
 pub(crate) async fn set_error(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     alert: AlertId,
     error: Option<String>,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin alerts set_error").await?;
     let done = sqlx::query(
         "UPDATE rmm_alerts SET processing_error = $3, updated_at = $4 WHERE tenant = $1 AND alert_id = $2",
     )
@@ -162,9 +194,10 @@ pub(crate) async fn set_error(
     .bind(alert.0)
     .bind(error)
     .bind(Utc::now())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("set alert error")?;
+    tx.commit().await.ctx("commit alerts set_error")?;
     if done.rows_affected() == 0 {
         Err(not_found("alert", alert))
     } else {
@@ -173,11 +206,12 @@ pub(crate) async fn set_error(
 }
 
 pub(crate) async fn set_asset(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     alert: AlertId,
     asset: AssetId,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin alerts set_asset").await?;
     let done = sqlx::query(
         "UPDATE rmm_alerts SET asset_id = $3, updated_at = $4 WHERE tenant = $1 AND alert_id = $2",
     )
@@ -185,9 +219,10 @@ pub(crate) async fn set_asset(
     .bind(alert.0)
     .bind(asset.0)
     .bind(Utc::now())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("set alert asset")?;
+    tx.commit().await.ctx("commit alerts set_asset")?;
     if done.rows_affected() == 0 {
         Err(not_found("alert", alert))
     } else {

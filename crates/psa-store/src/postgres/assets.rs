@@ -3,6 +3,7 @@
 //! Every bulk statement binds one array per column and reads them back with
 //! `UNNEST`, so a batch costs the same handful of statements at any size.
 
+use super::Writer;
 use crate::asset_rules::{
     self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED, WritePlan,
     check_provider, check_updated,
@@ -328,7 +329,7 @@ async fn integration_provider(
 }
 
 pub(crate) async fn write(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     batch: &AssetBatch,
@@ -355,7 +356,7 @@ pub(crate) async fn write(
     } = plan;
     let (workstations, servers) = (arrays(workstations), arrays(servers));
 
-    let mut tx = pool.begin().await.ctx("begin asset batch")?;
+    let mut tx = db.begin("begin asset batch").await?;
     let provider = integration_provider(&mut tx, tenant, integration).await?;
     check_provider(&provider, &all)?;
 
@@ -418,7 +419,7 @@ pub(crate) async fn write(
     .await
     .ctx("write device mappings")?;
     tx.commit().await.ctx("commit asset batch")?;
-    refresh_statistics(pool).await;
+    refresh_statistics(db.pool).await;
     Ok(())
 }
 
@@ -453,12 +454,13 @@ async fn refresh_statistics(pool: &PgPool) {
 }
 
 pub(crate) async fn retire(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     external_ids: &[String],
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
+    let mut tx = db.begin("begin assets retire").await?;
     if external_ids.is_empty() {
         return Ok(0);
     }
@@ -482,9 +484,10 @@ pub(crate) async fn retire(
     .bind(external_ids)
     .bind(DELETED)
     .bind(at)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .ctx("retire devices")?;
+    tx.commit().await.ctx("commit assets retire")?;
     Ok(retired.unsigned_abs())
 }
 
@@ -524,11 +527,12 @@ pub(crate) fn scope_devices<'a>(
 }
 
 pub(crate) async fn rekey(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     changes: &[ExternalIdChange],
 ) -> StoreResult<u64> {
+    let mut tx = db.begin("begin assets rekey").await?;
     let changes = asset_rules::unique_changes(changes);
     if changes.is_empty() {
         return Ok(0);
@@ -560,19 +564,21 @@ pub(crate) async fn rekey(
     .bind(old_ids)
     .bind(new_ids)
     .bind(Utc::now())
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .ctx("re-key devices")?;
+    tx.commit().await.ctx("commit assets rekey")?;
     Ok(moved.unsigned_abs())
 }
 
 pub(crate) async fn refresh_agent_status(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     online_since: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
+    let mut tx = db.begin("begin assets refresh_agent_status").await?;
     let done = sqlx::query(
         "WITH computed AS ( \
            SELECT a.asset_id, \
@@ -595,9 +601,12 @@ pub(crate) async fn refresh_agent_status(
     .bind(integration.to_string())
     .bind(online_since)
     .bind(at)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("refresh agent status")?;
+    tx.commit()
+        .await
+        .ctx("commit assets refresh_agent_status")?;
     Ok(done.rows_affected())
 }
 

@@ -1,5 +1,6 @@
 //! Clients, boards, statuses, priorities and categories on PostgreSQL.
 
+use super::Writer;
 use crate::errors::DbResultExt as _;
 use crate::rows;
 use chrono::Utc;
@@ -8,10 +9,11 @@ use psa_ingest::{ClientId, TenantId};
 use sqlx::PgPool;
 
 pub(crate) async fn create_client(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     name: &str,
 ) -> StoreResult<Client> {
+    let mut tx = db.begin("begin catalog create_client").await?;
     let row = sqlx::query(
         "INSERT INTO clients (tenant, client_id, client_name, created_at) VALUES ($1, $2, $3, $4) RETURNING *",
     )
@@ -19,9 +21,10 @@ pub(crate) async fn create_client(
     .bind(ClientId::new().0)
     .bind(name)
     .bind(Utc::now())
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .ctx("create client")?;
+    tx.commit().await.ctx("commit catalog create_client")?;
     rows::client(&row)
 }
 

@@ -1,5 +1,6 @@
 //! `tenant_external_entity_mappings` (beyond asset writes) on PostgreSQL.
 
+use super::Writer;
 use crate::errors::DbResultExt as _;
 use crate::rows;
 use psa_ingest::TenantId;
@@ -7,10 +8,11 @@ use psa_ingest::ports::{EntityMapping, StoreResult};
 use sqlx::PgPool;
 
 pub(crate) async fn upsert(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     mapping: EntityMapping,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin entity_mappings upsert").await?;
     sqlx::query(
         "INSERT INTO tenant_external_entity_mappings (tenant, integration_type, alga_entity_type, \
            external_realm_id, external_entity_id, alga_entity_id, sync_status, last_synced_at, metadata) \
@@ -28,9 +30,10 @@ pub(crate) async fn upsert(
     .bind(&mapping.sync_status)
     .bind(mapping.last_synced_at)
     .bind(&mapping.metadata)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("upsert entity mapping")?;
+    tx.commit().await.ctx("commit entity_mappings upsert")?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! `rmm_integrations` on PostgreSQL.
 
+use super::Writer;
 use crate::errors::{DbResultExt as _, not_found};
 use crate::rows;
 use chrono::{DateTime, Utc};
@@ -8,10 +9,11 @@ use psa_ingest::{IntegrationId, TenantId};
 use sqlx::PgPool;
 
 pub(crate) async fn create(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     new: NewIntegration,
 ) -> StoreResult<Integration> {
+    let mut tx = db.begin("begin integrations create").await?;
     let now = Utc::now();
     let row = sqlx::query(
         "INSERT INTO rmm_integrations \
@@ -24,9 +26,10 @@ pub(crate) async fn create(
     .bind(new.instance_url)
     .bind(new.settings)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .ctx("create integration")?;
+    tx.commit().await.ctx("commit integrations create")?;
     rows::integration(&row)
 }
 
@@ -57,12 +60,13 @@ pub(crate) async fn list(pool: &PgPool, tenant: TenantId) -> StoreResult<Vec<Int
 }
 
 pub(crate) async fn update_settings(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     id: IntegrationId,
     expected_version: i64,
     settings: serde_json::Value,
 ) -> StoreResult<i64> {
+    let mut tx = db.begin("begin integrations update_settings").await?;
     // Compare-and-set in one statement: the row lock makes a racing writer
     // re-check the version after the winner commits, so it finds it moved.
     let version: Option<i64> = sqlx::query_scalar(
@@ -76,12 +80,15 @@ pub(crate) async fn update_settings(
     .bind(expected_version)
     .bind(settings)
     .bind(Utc::now())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await
     .ctx("update integration settings")?;
+    tx.commit()
+        .await
+        .ctx("commit integrations update_settings")?;
     match version {
         Some(version) => Ok(version),
-        None => Err(match get(pool, tenant, id).await? {
+        None => Err(match get(db.pool, tenant, id).await? {
             Some(current) => StoreError::Conflict {
                 message: format!(
                     "integration {id} settings are at version {}, not the expected {expected_version}",
@@ -94,12 +101,13 @@ pub(crate) async fn update_settings(
 }
 
 pub(crate) async fn set_connection(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     id: IntegrationId,
     is_active: bool,
     connected_at: Option<DateTime<Utc>>,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin integrations set_connection").await?;
     let done = sqlx::query(
         "UPDATE rmm_integrations SET is_active = $3, connected_at = $4, updated_at = $5 \
          WHERE tenant = $1 AND integration_id = $2",
@@ -109,9 +117,12 @@ pub(crate) async fn set_connection(
     .bind(is_active)
     .bind(connected_at)
     .bind(Utc::now())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("set integration connection")?;
+    tx.commit()
+        .await
+        .ctx("commit integrations set_connection")?;
     if done.rows_affected() == 0 {
         Err(not_found("integration", id))
     } else {
@@ -120,11 +131,12 @@ pub(crate) async fn set_connection(
 }
 
 pub(crate) async fn update_sync_state(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     id: IntegrationId,
     update: SyncStateUpdate,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin integrations update_sync_state").await?;
     let done = sqlx::query(
         "UPDATE rmm_integrations SET sync_status = $3, sync_error = $4, \
            last_sync_at = COALESCE($5, last_sync_at), \
@@ -141,9 +153,12 @@ pub(crate) async fn update_sync_state(
     .bind(update.last_full_sync_at)
     .bind(update.last_incremental_sync_at)
     .bind(Utc::now())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("update integration sync state")?;
+    tx.commit()
+        .await
+        .ctx("commit integrations update_sync_state")?;
     if done.rows_affected() == 0 {
         Err(not_found("integration", id))
     } else {

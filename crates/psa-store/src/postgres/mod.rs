@@ -13,13 +13,50 @@ pub(crate) mod seed;
 pub(crate) mod sync_runs;
 pub(crate) mod tickets;
 
-use crate::errors::decode_error;
+use crate::errors::{DbResultExt as _, decode_error, fenced};
 use crate::rows::RowExt;
 use chrono::{DateTime, Utc};
-use psa_ingest::ports::StoreResult;
-use sqlx::Row as _;
+use psa_ingest::ports::{Fence, StoreResult};
 use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Postgres, Row as _, Transaction};
 use uuid::Uuid;
+
+/// The pool and, for a job's store, the lease every write is fenced by.
+#[derive(Clone, Copy)]
+pub(crate) struct Writer<'a> {
+    pub(crate) pool: &'a PgPool,
+    pub(crate) fence: Option<&'a Fence>,
+}
+
+impl Writer<'_> {
+    /// A transaction that has checked the fence. The check share-locks the
+    /// job's schedule row, so a takeover (which updates that row) cannot
+    /// commit between the check and this transaction's commit.
+    pub(crate) async fn begin(
+        &self,
+        what: &'static str,
+    ) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await.ctx(what)?;
+        if let Some(fence) = self.fence {
+            let held: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM sync_schedules \
+                 WHERE tenant = $1 AND integration_id = $2 AND job = $3 AND lease_token = $4 \
+                 FOR SHARE",
+            )
+            .bind(fence.tenant.0)
+            .bind(fence.integration.0)
+            .bind(&fence.job)
+            .bind(fence.token)
+            .fetch_optional(&mut *tx)
+            .await
+            .ctx("check the job's lease")?;
+            if held.is_none() {
+                return Err(fenced(fence));
+            }
+        }
+        Ok(tx)
+    }
+}
 
 /// The PostgreSQL migrations, embedded at build time.
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

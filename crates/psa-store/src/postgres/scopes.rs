@@ -1,5 +1,6 @@
 //! `rmm_organization_mappings` on PostgreSQL.
 
+use super::Writer;
 use crate::errors::{DbResultExt as _, invalid, not_found};
 use crate::rows;
 use crate::scope_rules;
@@ -11,7 +12,7 @@ use sqlx::PgPool;
 use std::collections::HashMap;
 
 pub(crate) async fn upsert(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     scopes: &[NormalizedScope],
@@ -24,7 +25,7 @@ pub(crate) async fn upsert(
     let names: Vec<&str> = scopes.iter().map(|s| s.name.as_str()).collect();
     let facts: Vec<serde_json::Value> = scopes.iter().map(|s| scope_rules::facts(s)).collect();
 
-    let mut tx = pool.begin().await.ctx("begin scope upsert")?;
+    let mut tx = db.begin("begin scope upsert").await?;
     // Locked so the reported renames are exactly what this upsert changed.
     let before: Vec<(String, String)> = sqlx::query_as(
         "SELECT external_organization_id, name FROM rmm_organization_mappings \
@@ -99,13 +100,14 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn link(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     external_id: &str,
     client: Option<ClientId>,
     by: ScopeLinkBy,
 ) -> StoreResult<bool> {
+    let mut tx = db.begin("begin scopes link").await?;
     // A link to another client moves `mapped_at`: the scope is walked in
     // full at the next device sync.
     let query = match (by, client) {
@@ -131,26 +133,28 @@ pub(crate) async fn link(
         .bind(external_id)
         .bind(client.map(|c| c.0))
         .bind(Utc::now())
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .ctx("link scope")?;
+    tx.commit().await.ctx("commit scopes link")?;
     if done.rows_affected() > 0 {
         return Ok(true);
     }
-    match get(pool, tenant, integration, external_id).await? {
+    match get(db.pool, tenant, integration, external_id).await? {
         Some(_) => Ok(false),
         None => Err(not_found("scope", external_id)),
     }
 }
 
 pub(crate) async fn set_flags(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     external_id: &str,
     auto_sync_assets: bool,
     auto_create_tickets: bool,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin scopes set_flags").await?;
     let done = sqlx::query(
         "UPDATE rmm_organization_mappings \
          SET mapped_at = CASE WHEN $4 AND NOT auto_sync_assets THEN $6 ELSE mapped_at END, \
@@ -163,9 +167,10 @@ pub(crate) async fn set_flags(
     .bind(auto_sync_assets)
     .bind(auto_create_tickets)
     .bind(Utc::now())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("set scope flags")?;
+    tx.commit().await.ctx("commit scopes set_flags")?;
     if done.rows_affected() == 0 {
         Err(not_found("scope", external_id))
     } else {
@@ -174,12 +179,13 @@ pub(crate) async fn set_flags(
 }
 
 pub(crate) async fn record_walk(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     external_id: &str,
     walk: &ScopeWalk,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin scopes record_walk").await?;
     let (full_walk_at, watermark) = scope_rules::walk_moves(walk);
     sqlx::query(
         "UPDATE rmm_organization_mappings \
@@ -195,8 +201,9 @@ pub(crate) async fn record_walk(
     .bind(walk.error.as_deref())
     .bind(full_walk_at)
     .bind(watermark)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("record scope walk")?;
+    tx.commit().await.ctx("commit scopes record_walk")?;
     Ok(())
 }

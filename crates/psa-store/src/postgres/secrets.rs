@@ -1,5 +1,6 @@
 //! Encrypted `secrets` rows on PostgreSQL (sealing happens in the caller).
 
+use super::Writer;
 use crate::errors::DbResultExt as _;
 use crate::sealing::Sealed;
 use chrono::Utc;
@@ -8,11 +9,12 @@ use psa_ingest::ports::StoreResult;
 use sqlx::PgPool;
 
 pub(crate) async fn put(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     name: &str,
     sealed: Sealed,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin secrets put").await?;
     sqlx::query(
         "INSERT INTO secrets (tenant, name, nonce, ciphertext, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5) \
@@ -24,9 +26,10 @@ pub(crate) async fn put(
     .bind(sealed.nonce)
     .bind(sealed.ciphertext)
     .bind(Utc::now())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("store secret")?;
+    tx.commit().await.ctx("commit secrets put")?;
     Ok(())
 }
 
@@ -45,12 +48,14 @@ pub(crate) async fn get(
     Ok(row.map(|(nonce, ciphertext)| Sealed { nonce, ciphertext }))
 }
 
-pub(crate) async fn delete(pool: &PgPool, tenant: TenantId, name: &str) -> StoreResult<bool> {
+pub(crate) async fn delete(db: Writer<'_>, tenant: TenantId, name: &str) -> StoreResult<bool> {
+    let mut tx = db.begin("begin secrets delete").await?;
     let done = sqlx::query("DELETE FROM secrets WHERE tenant = $1 AND name = $2")
         .bind(tenant.0)
         .bind(name)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .ctx("delete secret")?;
+    tx.commit().await.ctx("commit secrets delete")?;
     Ok(done.rows_affected() > 0)
 }

@@ -1,5 +1,6 @@
 //! `sync_runs` on PostgreSQL.
 
+use super::Writer;
 use crate::errors::{DbResultExt as _, not_found};
 use crate::rows;
 use chrono::{DateTime, Utc};
@@ -8,12 +9,13 @@ use psa_ingest::{IntegrationId, SyncRunId, TenantId};
 use sqlx::PgPool;
 
 pub(crate) async fn start(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     kind: &str,
     started_at: DateTime<Utc>,
 ) -> StoreResult<SyncRunId> {
+    let mut tx = db.begin("begin sync_runs start").await?;
     let id = SyncRunId::new();
     sqlx::query(
         "INSERT INTO sync_runs (tenant, run_id, integration_id, kind, started_at, outcome) \
@@ -25,18 +27,20 @@ pub(crate) async fn start(
     .bind(kind)
     .bind(started_at)
     .bind(RunOutcome::Running.as_str())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("start sync run")?;
+    tx.commit().await.ctx("commit sync_runs start")?;
     Ok(id)
 }
 
 pub(crate) async fn finish(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     run: SyncRunId,
     finish: RunFinish,
 ) -> StoreResult<()> {
+    let mut tx = db.begin("begin sync_runs finish").await?;
     let done = sqlx::query(
         "UPDATE sync_runs SET finished_at = $3, outcome = $4, counts = $5, requests_made = $6, error = $7 \
          WHERE tenant = $1 AND run_id = $2",
@@ -48,9 +52,10 @@ pub(crate) async fn finish(
     .bind(&finish.counts)
     .bind(finish.requests_made)
     .bind(&finish.error)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("finish sync run")?;
+    tx.commit().await.ctx("commit sync_runs finish")?;
     if done.rows_affected() == 0 {
         Err(not_found("sync run", run))
     } else {
@@ -78,13 +83,14 @@ pub(crate) async fn list(
 }
 
 pub(crate) async fn abandon(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     kinds: &[&str],
     outcome: RunOutcome,
     error: &str,
 ) -> StoreResult<u64> {
+    let mut tx = db.begin("begin sync_runs abandon").await?;
     let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
     let done = sqlx::query(
         "UPDATE sync_runs SET finished_at = $4, outcome = $5, error = $6 \
@@ -97,8 +103,9 @@ pub(crate) async fn abandon(
     .bind(outcome.as_str())
     .bind(error)
     .bind(RunOutcome::Running.as_str())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("abandon sync runs")?;
+    tx.commit().await.ctx("commit sync_runs abandon")?;
     Ok(done.rows_affected())
 }

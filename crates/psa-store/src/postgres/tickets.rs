@@ -1,5 +1,6 @@
 //! Tickets, comments and asset associations on PostgreSQL.
 
+use super::Writer;
 use crate::errors::{DbResultExt as _, invalid, not_found};
 use crate::rows;
 use chrono::{DateTime, Utc};
@@ -127,12 +128,12 @@ pub(crate) async fn insert_ticket(
 }
 
 pub(crate) async fn create(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     ticket: NewTicket,
     comments: &[NewComment],
 ) -> StoreResult<Ticket> {
-    let mut tx = pool.begin().await.ctx("begin ticket")?;
+    let mut tx = db.begin("begin ticket").await?;
     let created = insert_ticket(&mut tx, tenant, &ticket, comments).await?;
     tx.commit().await.ctx("commit ticket")?;
     Ok(created)
@@ -175,20 +176,31 @@ async fn ticket_exists(
 }
 
 pub(crate) async fn add_comment(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     ticket: TicketId,
     comment: NewComment,
 ) -> StoreResult<()> {
-    let mut conn = pool.acquire().await.ctx("acquire connection")?;
-    if !ticket_exists(&mut conn, tenant, ticket).await? {
+    let mut tx = db.begin("begin comment").await?;
+    add_comment_in(&mut tx, tenant, ticket, &comment).await?;
+    tx.commit().await.ctx("commit comment")
+}
+
+/// Adds a comment inside the caller's transaction.
+pub(crate) async fn add_comment_in(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ticket: TicketId,
+    comment: &NewComment,
+) -> StoreResult<()> {
+    if !ticket_exists(conn, tenant, ticket).await? {
         return Err(not_found("ticket", ticket));
     }
     insert_comments(
-        &mut conn,
+        conn,
         tenant,
         ticket,
-        std::slice::from_ref(&comment),
+        std::slice::from_ref(comment),
         Utc::now(),
     )
     .await
@@ -211,7 +223,19 @@ pub(crate) async fn list_comments(
 }
 
 pub(crate) async fn set_status(
-    pool: &PgPool,
+    db: Writer<'_>,
+    tenant: TenantId,
+    ticket: TicketId,
+    status: StatusId,
+) -> StoreResult<()> {
+    let mut tx = db.begin("begin tickets set_status").await?;
+    set_status_in(&mut tx, tenant, ticket, status).await?;
+    tx.commit().await.ctx("commit ticket status")
+}
+
+/// Sets a ticket's status inside the caller's transaction.
+pub(crate) async fn set_status_in(
+    conn: &mut PgConnection,
     tenant: TenantId,
     ticket: TicketId,
     status: StatusId,
@@ -227,14 +251,13 @@ pub(crate) async fn set_status(
     .bind(ticket.0)
     .bind(status.0)
     .bind(Utc::now())
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .ctx("set ticket status")?;
     if done.rows_affected() > 0 {
         return Ok(());
     }
-    let mut conn = pool.acquire().await.ctx("acquire connection")?;
-    if ticket_exists(&mut conn, tenant, ticket).await? {
+    if ticket_exists(conn, tenant, ticket).await? {
         Err(invalid(format!(
             "status {status} is not a status of ticket {ticket}'s board"
         )))
@@ -244,13 +267,13 @@ pub(crate) async fn set_status(
 }
 
 pub(crate) async fn associate_asset(
-    pool: &PgPool,
+    db: Writer<'_>,
     tenant: TenantId,
     ticket: TicketId,
     asset: AssetId,
 ) -> StoreResult<()> {
-    let mut conn = pool.acquire().await.ctx("acquire connection")?;
-    if !ticket_exists(&mut conn, tenant, ticket).await? {
+    let mut tx = db.begin("begin asset association").await?;
+    if !ticket_exists(&mut tx, tenant, ticket).await? {
         return Err(not_found("ticket", ticket));
     }
     let done = sqlx::query(
@@ -262,18 +285,18 @@ pub(crate) async fn associate_asset(
     .bind(asset.0)
     .bind(ticket.0)
     .bind(Utc::now())
-    .execute(&mut *conn)
+    .execute(&mut *tx)
     .await
     .ctx("associate asset")?;
     if done.rows_affected() > 0 {
-        return Ok(());
+        return tx.commit().await.ctx("commit asset association");
     }
     let asset_exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM assets WHERE tenant = $1 AND asset_id = $2)",
     )
     .bind(tenant.0)
     .bind(asset.0)
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut *tx)
     .await
     .ctx("find asset")?;
     if asset_exists {

@@ -1,33 +1,64 @@
 //! `rmm_alerts` and alert tickets on SQLite.
 
-use super::tickets::insert_ticket;
-use super::{begin_write, id, json, opt_ts, ts};
+use super::tickets::{add_comment_in, insert_ticket, set_status_in};
+use super::{Writer, id, json, opt_ts, ts};
 use crate::errors::{DbResultExt as _, corrupt, not_found};
 use crate::rows;
 use chrono::Utc;
 use psa_ingest::ports::{
-    Alert, AlertTicket, AlertUpsert, AlertUpserted, NewComment, NewTicket, StoreError, StoreResult,
+    Alert, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted, NewComment, NewTicket,
+    StoreError, StoreResult,
 };
 use psa_ingest::{AlertId, AssetId, IntegrationId, TenantId, TicketId};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// How often a lost race on the ticket's source reference is retried.
 const RACE_ATTEMPTS: usize = 3;
 
 pub(crate) async fn upsert(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     alert: AlertUpsert,
 ) -> StoreResult<AlertUpserted> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = db.begin().await?;
+    let upserted = upsert_in(&mut tx, tenant, integration, alert).await?;
+    tx.commit().await.ctx("commit alert upsert")?;
+    Ok(upserted)
+}
+
+pub(crate) async fn update_ticket(
+    db: Writer<'_>,
+    tenant: TenantId,
+    integration: IntegrationId,
+    update: AlertTicketUpdate,
+) -> StoreResult<AlertUpserted> {
+    let mut tx = db.begin().await?;
+    if let Some(status) = update.status {
+        set_status_in(&mut tx, tenant, update.ticket, status).await?;
+    }
+    if let Some(note) = &update.note {
+        add_comment_in(&mut tx, tenant, update.ticket, note).await?;
+    }
+    let upserted = upsert_in(&mut tx, tenant, integration, update.alert).await?;
+    tx.commit().await.ctx("commit alert ticket update")?;
+    Ok(upserted)
+}
+
+/// Upserts an alert inside the caller's transaction.
+async fn upsert_in(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    integration: IntegrationId,
+    alert: AlertUpsert,
+) -> StoreResult<AlertUpserted> {
     let previous = sqlx::query(
         "SELECT * FROM rmm_alerts WHERE tenant = ?1 AND integration_id = ?2 AND external_alert_id = ?3",
     )
     .bind(id(tenant))
     .bind(id(integration))
     .bind(&alert.external_alert_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await
     .ctx("read alert")?;
     let previous = previous.as_ref().map(rows::alert).transpose()?;
@@ -54,11 +85,10 @@ pub(crate) async fn upsert(
     .bind(opt_ts(alert.triggered_at))
     .bind(json(&alert.metadata))
     .bind(ts(Utc::now()))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .ctx("upsert alert")?;
     let stored = rows::alert(&row)?;
-    tx.commit().await.ctx("commit alert upsert")?;
     Ok(AlertUpserted {
         alert: stored,
         previous,
@@ -88,7 +118,7 @@ fn ticket_id(text: &str) -> StoreResult<TicketId> {
 }
 
 pub(crate) async fn create_ticket(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     alert: AlertId,
     ticket: NewTicket,
@@ -99,7 +129,7 @@ pub(crate) async fn create_ticket(
         attempt += 1;
         // BEGIN IMMEDIATE: writers of this database queue here, so the
         // second writer for an alert sees the first one's ticket.
-        let mut tx = begin_write(pool).await?;
+        let mut tx = db.begin().await?;
         let current: Option<Option<String>> = sqlx::query_scalar(
             "SELECT ticket_id FROM rmm_alerts WHERE tenant = ?1 AND alert_id = ?2",
         )
@@ -150,11 +180,12 @@ pub(crate) async fn create_ticket(
 }
 
 pub(crate) async fn set_error(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     alert: AlertId,
     error: Option<String>,
 ) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE rmm_alerts SET processing_error = ?3, updated_at = ?4 WHERE tenant = ?1 AND alert_id = ?2",
     )
@@ -162,9 +193,10 @@ pub(crate) async fn set_error(
     .bind(id(alert))
     .bind(error)
     .bind(ts(Utc::now()))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("set alert error")?;
+    tx.commit().await.ctx("commit alerts set_error")?;
     if done.rows_affected() == 0 {
         Err(not_found("alert", alert))
     } else {
@@ -173,11 +205,12 @@ pub(crate) async fn set_error(
 }
 
 pub(crate) async fn set_asset(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     alert: AlertId,
     asset: AssetId,
 ) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE rmm_alerts SET asset_id = ?3, updated_at = ?4 WHERE tenant = ?1 AND alert_id = ?2",
     )
@@ -185,9 +218,10 @@ pub(crate) async fn set_asset(
     .bind(id(alert))
     .bind(id(asset))
     .bind(ts(Utc::now()))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("set alert asset")?;
+    tx.commit().await.ctx("commit alerts set_asset")?;
     if done.rows_affected() == 0 {
         Err(not_found("alert", alert))
     } else {

@@ -3,7 +3,7 @@
 //! Row writes are multi-row `VALUES` statements (chunked under the bind
 //! limit); id lists are one JSON array bind read with `json_each`.
 
-use super::{begin_write, bulk, id, json, json_list, opt_ts, ts};
+use super::{Writer, bulk, id, json, json_list, opt_ts, ts};
 use crate::asset_rules::{
     self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED, WritePlan,
     check_provider, check_updated,
@@ -290,7 +290,7 @@ async fn upsert_extensions(
 }
 
 pub(crate) async fn write(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     batch: &AssetBatch,
@@ -313,7 +313,7 @@ pub(crate) async fn write(
     } = plan;
 
     let (tenant_id, at) = (id(tenant), ts(synced_at));
-    let mut tx = begin_write(pool).await?;
+    let mut tx = db.begin().await?;
     let provider = integration_provider(&mut tx, tenant, integration).await?;
     check_provider(&provider, &all)?;
 
@@ -387,7 +387,7 @@ pub(crate) async fn write(
 }
 
 pub(crate) async fn retire(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     external_ids: &[String],
@@ -398,7 +398,7 @@ pub(crate) async fn retire(
     }
     let (tenant_id, realm, ids, at) =
         (id(tenant), id(integration), json_list(external_ids), ts(at));
-    let mut tx = begin_write(pool).await?;
+    let mut tx = db.begin().await?;
     // Assets first: they are found through the mappings not yet retired.
     sqlx::query(
         "UPDATE assets SET status = 'inactive', agent_status = 'offline', updated_at = ?6 \
@@ -472,7 +472,7 @@ pub(crate) fn scope_devices<'a>(
 }
 
 pub(crate) async fn rekey(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     changes: &[ExternalIdChange],
@@ -505,7 +505,7 @@ pub(crate) async fn rekey(
            WHERE NOT EXISTS (SELECT 1 FROM tenant_external_entity_mappings n \
                              WHERE n.tenant = ?1 AND n.integration_type = p.name AND n.alga_entity_type = 'asset' \
                                AND n.external_realm_id = ?3 AND n.external_entity_id = c.new_id))";
-    let mut tx = begin_write(pool).await?;
+    let mut tx = db.begin().await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "WITH {APPLICABLE} \
          UPDATE assets SET rmm_device_id = moves.new_id, updated_at = ?5 \
@@ -543,12 +543,13 @@ pub(crate) async fn rekey(
 }
 
 pub(crate) async fn refresh_agent_status(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     online_since: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE assets SET agent_status = CASE WHEN last_seen_at IS NULL THEN 'unknown' \
                                                WHEN last_seen_at >= ?4 THEN 'online' \
@@ -569,9 +570,12 @@ pub(crate) async fn refresh_agent_status(
     .bind(integration.to_string())
     .bind(ts(online_since))
     .bind(ts(at))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("refresh agent status")?;
+    tx.commit()
+        .await
+        .ctx("commit assets refresh_agent_status")?;
     Ok(done.rows_affected())
 }
 

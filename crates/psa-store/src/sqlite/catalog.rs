@@ -1,5 +1,6 @@
 //! Clients, boards, statuses, priorities and categories on SQLite.
 
+use super::Writer;
 use super::{id, ts};
 use crate::errors::DbResultExt as _;
 use crate::rows;
@@ -9,10 +10,11 @@ use psa_ingest::{ClientId, TenantId};
 use sqlx::SqlitePool;
 
 pub(crate) async fn create_client(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     name: &str,
 ) -> StoreResult<Client> {
+    let mut tx = db.begin().await?;
     let row = sqlx::query(
         "INSERT INTO clients (tenant, client_id, client_name, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING *",
     )
@@ -20,9 +22,10 @@ pub(crate) async fn create_client(
     .bind(id(ClientId::new()))
     .bind(name)
     .bind(ts(Utc::now()))
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .ctx("create client")?;
+    tx.commit().await.ctx("commit catalog create_client")?;
     rows::client(&row)
 }
 

@@ -1,5 +1,6 @@
 //! `tenant_external_entity_mappings` (beyond asset writes) on SQLite.
 
+use super::Writer;
 use super::{id, json, opt_ts};
 use crate::errors::DbResultExt as _;
 use crate::rows;
@@ -8,10 +9,11 @@ use psa_ingest::ports::{EntityMapping, StoreResult};
 use sqlx::SqlitePool;
 
 pub(crate) async fn upsert(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     mapping: EntityMapping,
 ) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO tenant_external_entity_mappings (tenant, integration_type, alga_entity_type, \
            external_realm_id, external_entity_id, alga_entity_id, sync_status, last_synced_at, metadata) \
@@ -29,9 +31,10 @@ pub(crate) async fn upsert(
     .bind(&mapping.sync_status)
     .bind(opt_ts(mapping.last_synced_at))
     .bind(json(&mapping.metadata))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("upsert entity mapping")?;
+    tx.commit().await.ctx("commit entity_mappings upsert")?;
     Ok(())
 }
 

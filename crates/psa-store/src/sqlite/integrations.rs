@@ -1,5 +1,6 @@
 //! `rmm_integrations` on SQLite.
 
+use super::Writer;
 use super::{id, json, opt_ts, ts};
 use crate::errors::{DbResultExt as _, not_found};
 use crate::rows;
@@ -9,10 +10,11 @@ use psa_ingest::{IntegrationId, TenantId};
 use sqlx::SqlitePool;
 
 pub(crate) async fn create(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     new: NewIntegration,
 ) -> StoreResult<Integration> {
+    let mut tx = db.begin().await?;
     let row = sqlx::query(
         "INSERT INTO rmm_integrations \
            (tenant, integration_id, provider, instance_url, settings, created_at, updated_at) \
@@ -24,9 +26,10 @@ pub(crate) async fn create(
     .bind(new.instance_url)
     .bind(json(&new.settings))
     .bind(ts(Utc::now()))
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .ctx("create integration")?;
+    tx.commit().await.ctx("commit integrations create")?;
     rows::integration(&row)
 }
 
@@ -57,12 +60,13 @@ pub(crate) async fn list(pool: &SqlitePool, tenant: TenantId) -> StoreResult<Vec
 }
 
 pub(crate) async fn update_settings(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     expected_version: i64,
     settings: serde_json::Value,
 ) -> StoreResult<i64> {
+    let mut tx = db.begin().await?;
     // Compare-and-set in one statement; SQLite runs it under the write lock.
     let version: Option<i64> = sqlx::query_scalar(
         "UPDATE rmm_integrations \
@@ -75,12 +79,15 @@ pub(crate) async fn update_settings(
     .bind(expected_version)
     .bind(json(&settings))
     .bind(ts(Utc::now()))
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await
     .ctx("update integration settings")?;
+    tx.commit()
+        .await
+        .ctx("commit integrations update_settings")?;
     match version {
         Some(version) => Ok(version),
-        None => Err(match get(pool, tenant, integration).await? {
+        None => Err(match get(db.pool, tenant, integration).await? {
             Some(current) => StoreError::Conflict {
                 message: format!(
                     "integration {integration} settings are at version {}, not the expected {expected_version}",
@@ -93,12 +100,13 @@ pub(crate) async fn update_settings(
 }
 
 pub(crate) async fn set_connection(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     is_active: bool,
     connected_at: Option<DateTime<Utc>>,
 ) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE rmm_integrations SET is_active = ?3, connected_at = ?4, updated_at = ?5 \
          WHERE tenant = ?1 AND integration_id = ?2",
@@ -108,9 +116,12 @@ pub(crate) async fn set_connection(
     .bind(is_active)
     .bind(opt_ts(connected_at))
     .bind(ts(Utc::now()))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("set integration connection")?;
+    tx.commit()
+        .await
+        .ctx("commit integrations set_connection")?;
     if done.rows_affected() == 0 {
         Err(not_found("integration", integration))
     } else {
@@ -119,11 +130,12 @@ pub(crate) async fn set_connection(
 }
 
 pub(crate) async fn update_sync_state(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     update: SyncStateUpdate,
 ) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE rmm_integrations SET sync_status = ?3, sync_error = ?4, \
            last_sync_at = COALESCE(?5, last_sync_at), \
@@ -140,9 +152,12 @@ pub(crate) async fn update_sync_state(
     .bind(opt_ts(update.last_full_sync_at))
     .bind(opt_ts(update.last_incremental_sync_at))
     .bind(ts(Utc::now()))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("update integration sync state")?;
+    tx.commit()
+        .await
+        .ctx("commit integrations update_sync_state")?;
     if done.rows_affected() == 0 {
         Err(not_found("integration", integration))
     } else {

@@ -17,10 +17,10 @@ pub(crate) mod seed;
 pub(crate) mod sync_runs;
 pub(crate) mod tickets;
 
-use crate::errors::{DbResultExt as _, corrupt, decode_error};
+use crate::errors::{DbResultExt as _, corrupt, decode_error, fenced};
 use crate::rows::RowExt;
 use chrono::{DateTime, SecondsFormat, Utc};
-use psa_ingest::ports::StoreResult;
+use psa_ingest::ports::{Fence, StoreResult};
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row as _, Sqlite, SqliteConnection, SqlitePool, Transaction};
@@ -100,6 +100,38 @@ pub(crate) async fn begin_write(pool: &SqlitePool) -> StoreResult<Transaction<'s
     pool.begin_with("BEGIN IMMEDIATE")
         .await
         .ctx("begin write transaction")
+}
+
+/// The pool and, for a job's store, the lease every write is fenced by.
+#[derive(Clone, Copy)]
+pub(crate) struct Writer<'a> {
+    pub(crate) pool: &'a SqlitePool,
+    pub(crate) fence: Option<&'a Fence>,
+}
+
+impl Writer<'_> {
+    /// A write transaction (`BEGIN IMMEDIATE`) that has checked the fence:
+    /// holding the write lock, no takeover can commit before this one.
+    pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        let mut tx = begin_write(self.pool).await?;
+        if let Some(fence) = self.fence {
+            let held: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM sync_schedules \
+                 WHERE tenant = ? AND integration_id = ? AND job = ? AND lease_token = ?",
+            )
+            .bind(id(fence.tenant))
+            .bind(id(fence.integration))
+            .bind(&fence.job)
+            .bind(id(fence.token))
+            .fetch_optional(&mut *tx)
+            .await
+            .ctx("check the job's lease")?;
+            if held.is_none() {
+                return Err(fenced(fence));
+            }
+        }
+        Ok(tx)
+    }
 }
 
 /// Runs `head VALUES (..), (..) tail` over `rows`, as many statements as the

@@ -1,6 +1,6 @@
 //! `rmm_organization_mappings` on SQLite.
 
-use super::{begin_write, bulk, id, json, json_list, opt_ts, ts};
+use super::{Writer, bulk, id, json, json_list, opt_ts, ts};
 use crate::errors::{DbResultExt as _, invalid, not_found};
 use crate::rows;
 use crate::scope_rules;
@@ -12,7 +12,7 @@ use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 pub(crate) async fn upsert(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     scopes: &[NormalizedScope],
@@ -24,7 +24,7 @@ pub(crate) async fn upsert(
     let ids: Vec<&str> = scopes.iter().map(|s| s.external_id.as_str()).collect();
     let (tenant_id, integration_id, now) = (id(tenant), id(integration), ts(Utc::now()));
 
-    let mut tx = begin_write(pool).await?;
+    let mut tx = db.begin().await?;
     let before: Vec<(String, String)> = sqlx::query_as(
         "SELECT external_organization_id, name FROM rmm_organization_mappings \
          WHERE tenant = ?1 AND integration_id = ?2 \
@@ -106,13 +106,14 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn link(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     external_id: &str,
     client: Option<ClientId>,
     by: ScopeLinkBy,
 ) -> StoreResult<bool> {
+    let mut tx = db.begin().await?;
     // A link to another client moves `mapped_at`: the scope is walked in
     // full at the next device sync.
     let query = match (by, client) {
@@ -138,26 +139,28 @@ pub(crate) async fn link(
         .bind(external_id)
         .bind(client.map(id))
         .bind(ts(Utc::now()))
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .ctx("link scope")?;
+    tx.commit().await.ctx("commit scopes link")?;
     if done.rows_affected() > 0 {
         return Ok(true);
     }
-    match get(pool, tenant, integration, external_id).await? {
+    match get(db.pool, tenant, integration, external_id).await? {
         Some(_) => Ok(false),
         None => Err(not_found("scope", external_id)),
     }
 }
 
 pub(crate) async fn set_flags(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     external_id: &str,
     auto_sync_assets: bool,
     auto_create_tickets: bool,
 ) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE rmm_organization_mappings \
          SET mapped_at = CASE WHEN ?4 AND NOT auto_sync_assets THEN ?6 ELSE mapped_at END, \
@@ -170,9 +173,10 @@ pub(crate) async fn set_flags(
     .bind(auto_sync_assets)
     .bind(auto_create_tickets)
     .bind(ts(Utc::now()))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("set scope flags")?;
+    tx.commit().await.ctx("commit scopes set_flags")?;
     if done.rows_affected() == 0 {
         Err(not_found("scope", external_id))
     } else {
@@ -181,12 +185,13 @@ pub(crate) async fn set_flags(
 }
 
 pub(crate) async fn record_walk(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     external_id: &str,
     walk: &ScopeWalk,
 ) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     let (full_walk_at, watermark) = scope_rules::walk_moves(walk);
     sqlx::query(
         "UPDATE rmm_organization_mappings \
@@ -202,8 +207,9 @@ pub(crate) async fn record_walk(
     .bind(walk.error.as_deref())
     .bind(opt_ts(full_walk_at))
     .bind(opt_ts(watermark))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("record scope walk")?;
+    tx.commit().await.ctx("commit scopes record_walk")?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `sync_runs` on SQLite.
 
+use super::Writer;
 use super::{id, json, ts};
 use crate::errors::{DbResultExt as _, not_found};
 use crate::rows;
@@ -9,12 +10,13 @@ use psa_ingest::{IntegrationId, SyncRunId, TenantId};
 use sqlx::SqlitePool;
 
 pub(crate) async fn start(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     kind: &str,
     started_at: DateTime<Utc>,
 ) -> StoreResult<SyncRunId> {
+    let mut tx = db.begin().await?;
     let run = SyncRunId::new();
     sqlx::query(
         "INSERT INTO sync_runs (tenant, run_id, integration_id, kind, started_at, outcome) \
@@ -26,18 +28,20 @@ pub(crate) async fn start(
     .bind(kind)
     .bind(ts(started_at))
     .bind(RunOutcome::Running.as_str())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("start sync run")?;
+    tx.commit().await.ctx("commit sync_runs start")?;
     Ok(run)
 }
 
 pub(crate) async fn finish(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     run: SyncRunId,
     finish: RunFinish,
 ) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE sync_runs SET finished_at = ?3, outcome = ?4, counts = ?5, requests_made = ?6, error = ?7 \
          WHERE tenant = ?1 AND run_id = ?2",
@@ -49,9 +53,10 @@ pub(crate) async fn finish(
     .bind(json(&finish.counts))
     .bind(finish.requests_made)
     .bind(&finish.error)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("finish sync run")?;
+    tx.commit().await.ctx("commit sync_runs finish")?;
     if done.rows_affected() == 0 {
         Err(not_found("sync run", run))
     } else {
@@ -79,13 +84,14 @@ pub(crate) async fn list(
 }
 
 pub(crate) async fn abandon(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     integration: IntegrationId,
     kinds: &[&str],
     outcome: RunOutcome,
     error: &str,
 ) -> StoreResult<u64> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE sync_runs SET finished_at = ?4, outcome = ?5, error = ?6 \
          WHERE tenant = ?1 AND integration_id = ?2 AND outcome = ?7 \
@@ -98,8 +104,9 @@ pub(crate) async fn abandon(
     .bind(outcome.as_str())
     .bind(error)
     .bind(RunOutcome::Running.as_str())
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .ctx("abandon sync runs")?;
+    tx.commit().await.ctx("commit sync_runs abandon")?;
     Ok(done.rows_affected())
 }

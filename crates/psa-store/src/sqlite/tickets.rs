@@ -1,6 +1,6 @@
 //! Tickets, comments and asset associations on SQLite.
 
-use super::{begin_write, bulk, id, json, ts};
+use super::{Writer, bulk, id, json, ts};
 use crate::errors::{DbResultExt as _, invalid, not_found};
 use crate::rows;
 use chrono::Utc;
@@ -127,12 +127,12 @@ pub(crate) async fn insert_ticket(
 }
 
 pub(crate) async fn create(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     ticket: NewTicket,
     comments: &[NewComment],
 ) -> StoreResult<Ticket> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = db.begin().await?;
     let created = insert_ticket(&mut tx, tenant, &ticket, comments).await?;
     tx.commit().await.ctx("commit ticket")?;
     Ok(created)
@@ -175,24 +175,34 @@ async fn ticket_exists(
 }
 
 pub(crate) async fn add_comment(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     ticket: TicketId,
     comment: NewComment,
 ) -> StoreResult<()> {
-    let mut tx = begin_write(pool).await?;
-    if !ticket_exists(&mut tx, tenant, ticket).await? {
+    let mut tx = db.begin().await?;
+    add_comment_in(&mut tx, tenant, ticket, &comment).await?;
+    tx.commit().await.ctx("commit comment")
+}
+
+/// Adds a comment inside the caller's transaction.
+pub(crate) async fn add_comment_in(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    ticket: TicketId,
+    comment: &NewComment,
+) -> StoreResult<()> {
+    if !ticket_exists(conn, tenant, ticket).await? {
         return Err(not_found("ticket", ticket));
     }
     insert_comments(
-        &mut tx,
+        conn,
         tenant,
         ticket,
-        std::slice::from_ref(&comment),
+        std::slice::from_ref(comment),
         &ts(Utc::now()),
     )
-    .await?;
-    tx.commit().await.ctx("commit comment")
+    .await
 }
 
 pub(crate) async fn list_comments(
@@ -212,7 +222,19 @@ pub(crate) async fn list_comments(
 }
 
 pub(crate) async fn set_status(
-    pool: &SqlitePool,
+    db: Writer<'_>,
+    tenant: TenantId,
+    ticket: TicketId,
+    status: StatusId,
+) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    set_status_in(&mut tx, tenant, ticket, status).await?;
+    tx.commit().await.ctx("commit ticket status")
+}
+
+/// Sets a ticket's status inside the caller's transaction.
+pub(crate) async fn set_status_in(
+    conn: &mut SqliteConnection,
     tenant: TenantId,
     ticket: TicketId,
     status: StatusId,
@@ -228,14 +250,13 @@ pub(crate) async fn set_status(
     .bind(id(ticket))
     .bind(id(status))
     .bind(ts(Utc::now()))
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .ctx("set ticket status")?;
     if done.rows_affected() > 0 {
         return Ok(());
     }
-    let mut conn = pool.acquire().await.ctx("acquire connection")?;
-    if ticket_exists(&mut conn, tenant, ticket).await? {
+    if ticket_exists(conn, tenant, ticket).await? {
         Err(invalid(format!(
             "status {status} is not a status of ticket {ticket}'s board"
         )))
@@ -245,12 +266,12 @@ pub(crate) async fn set_status(
 }
 
 pub(crate) async fn associate_asset(
-    pool: &SqlitePool,
+    db: Writer<'_>,
     tenant: TenantId,
     ticket: TicketId,
     asset: AssetId,
 ) -> StoreResult<()> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = db.begin().await?;
     if !ticket_exists(&mut tx, tenant, ticket).await? {
         return Err(not_found("ticket", ticket));
     }

@@ -9,11 +9,12 @@ use crate::events::{Observer, SyncSubscriber};
 use crate::schedule::{Job, ScheduleSettings};
 use chrono::Utc;
 use psa_ingest::engine::assets::AssetEngineOptions;
-use psa_ingest::ports::Store;
+use psa_ingest::ports::{Fence, RunOutcome, Store, SyncStateUpdate, SyncStatus};
 use psa_ingest::{IntegrationId, ProviderId, TenantId};
 use psa_registry::ProviderRegistry;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A job to run, as the worker hands it to a
 /// [`SyncTransport`](crate::SyncTransport). Serializable, so a transport can
@@ -28,6 +29,11 @@ pub struct JobRequest {
     pub provider: ProviderId,
     /// Which job.
     pub job: Job,
+    /// The lease the job runs under: every write it makes is fenced by it,
+    /// so a run whose lease was taken over lands nothing. `None` (a run
+    /// started by hand, outside the worker) writes unfenced.
+    #[serde(default)]
+    pub fence: Option<Fence>,
 }
 
 /// Runs one job to the end, each step recorded as a sync run:
@@ -39,11 +45,86 @@ pub struct JobRequest {
 /// - [`Job::Scopes`]: a scope sync.
 ///
 /// Returns the reports of the steps that ran; the first failing step ends
-/// the job with its error.
+/// the job with its error. With a fence, every write goes through
+/// [`ScheduleStore::fenced`](psa_ingest::ports::ScheduleStore::fenced). A job
+/// that runs past `schedule.job_deadline_minutes` is stopped: its open run
+/// is recorded as failed and the error is [`SyncError::DeadlineExceeded`].
 pub async fn run_job<S: Store + ?Sized>(
     store: &S,
     registry: &ProviderRegistry,
     request: &JobRequest,
+    subscriber: Option<Arc<dyn SyncSubscriber>>,
+) -> Result<Vec<JobReport>, SyncError> {
+    match &request.fence {
+        Some(fence) => {
+            let fenced = store.fenced(fence.clone());
+            run_within_deadline(fenced.as_ref(), registry, request, subscriber).await
+        }
+        None => run_within_deadline(store, registry, request, subscriber).await,
+    }
+}
+
+async fn run_within_deadline<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    request: &JobRequest,
+    subscriber: Option<Arc<dyn SyncSubscriber>>,
+) -> Result<Vec<JobReport>, SyncError> {
+    let (tenant, integration) = (request.tenant, request.integration);
+    let record = store
+        .get_integration(tenant, integration)
+        .await?
+        .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
+    let schedule = ScheduleSettings::from_settings(&record.settings)?;
+    let deadline = schedule.job_deadline.to_std().unwrap_or(Duration::MAX);
+    match tokio::time::timeout(
+        deadline,
+        run_steps(store, registry, request, schedule, subscriber),
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(_) => {
+            let error = SyncError::DeadlineExceeded {
+                job: request.job,
+                minutes: schedule.job_deadline.num_minutes(),
+            };
+            // The step that was running was dropped mid-way (its open
+            // transaction rolled back): close its run so it does not read
+            // as running.
+            let message = error.user_message();
+            store
+                .abandon_sync_runs(
+                    tenant,
+                    integration,
+                    request.job.run_kinds(),
+                    RunOutcome::Failed,
+                    &message,
+                )
+                .await?;
+            store
+                .update_sync_state(
+                    tenant,
+                    integration,
+                    SyncStateUpdate {
+                        status: SyncStatus::Error,
+                        sync_error: Some(message),
+                        last_sync_at: None,
+                        last_full_sync_at: None,
+                        last_incremental_sync_at: None,
+                    },
+                )
+                .await?;
+            Err(error)
+        }
+    }
+}
+
+async fn run_steps<S: Store + ?Sized>(
+    store: &S,
+    registry: &ProviderRegistry,
+    request: &JobRequest,
+    schedule: ScheduleSettings,
     subscriber: Option<Arc<dyn SyncSubscriber>>,
 ) -> Result<Vec<JobReport>, SyncError> {
     let observer = Observer::new(subscriber);
@@ -64,7 +145,6 @@ pub async fn run_job<S: Store + ?Sized>(
                 .get_integration(tenant, integration)
                 .await?
                 .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
-            let schedule = ScheduleSettings::from_settings(&record.settings)?;
             // `last_full_sync_at` is the oldest scope's full walk: when one
             // is due, the scopes are synced first (new groups, renames).
             let scopes_due = record
@@ -84,6 +164,7 @@ pub async fn run_job<S: Store + ?Sized>(
                 false,
                 AssetEngineOptions {
                     full_walk_every: Some(schedule.full_sync),
+                    max_pages_per_walk: schedule.max_pages_per_walk,
                     ..AssetEngineOptions::default()
                 },
                 &observer,

@@ -23,6 +23,18 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// The kinds one run of this kind stands in for: a device sync is full
+    /// or incremental, and one replaces the other.
+    fn family(self) -> &'static [&'static str] {
+        match self {
+            Self::Scopes => &["scopes"],
+            Self::DevicesFull | Self::DevicesIncremental => {
+                &["devices_full", "devices_incremental"]
+            }
+            Self::Incidents => &["incidents"],
+        }
+    }
+
     /// The `sync_runs.kind` value.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,6 +80,18 @@ where
     S: Store + ?Sized,
     F: Future<Output = Result<(T, JobSummary), SyncError>>,
 {
+    // A run of this kind still open was stopped part way (its process died,
+    // or the store failed before its end was recorded): one job runs per
+    // kind at a time, so it is closed now rather than read as running.
+    store
+        .abandon_sync_runs(
+            tenant,
+            integration,
+            kind.family(),
+            RunOutcome::Failed,
+            "stopped before it finished (the worker stopped or the store failed); closed when the next run started",
+        )
+        .await?;
     let started_at = Utc::now();
     let run = store
         .start_sync_run(tenant, integration, kind.as_str(), started_at)

@@ -5,7 +5,9 @@
 //! never hands one job to two workers, and a worker that dies leaves leases
 //! that expire and are taken over. While a job runs its lease is renewed
 //! every third of its length; a worker that finds its lease gone (it was
-//! paused too long and another worker took over) stops the job.
+//! paused too long and another worker took over), or cannot renew it, stops
+//! the job at once. Every write of the job is fenced by its lease in the
+//! store, so a paused worker that resumes after a takeover lands nothing.
 
 mod config;
 
@@ -302,6 +304,7 @@ async fn run_leased<S: Store + ?Sized + 'static>(
             integration: lease.integration,
             provider: lease.provider.clone(),
             job,
+            fence: Some(lease.fence()),
         };
         let started = Utc::now();
         let transport = Arc::clone(inner.transports.get(&lease.provider));
@@ -311,16 +314,38 @@ async fn run_leased<S: Store + ?Sized + 'static>(
                 release(store, &lease, next).await;
                 match result {
                     Ok(_) => JobEnd::Succeeded,
+                    Err(error) if error.lease_lost() => {
+                        tracing::warn!("lease lost to another worker; its writes were refused");
+                        JobEnd::LeaseLost
+                    }
                     Err(error) => {
                         tracing::warn!(error = %error.user_message(), "job failed");
                         JobEnd::Failed
                     }
                 }
             }
-            () = keep_lease(store, &lease, inner.config.lease) => {
-                tracing::warn!("lease lost to another worker; job stopped");
-                JobEnd::LeaseLost
-            }
+            lost = keep_lease(store, &lease, inner.config.lease) => match lost {
+                LeaseEnd::TakenOver => {
+                    tracing::warn!("lease lost to another worker; job stopped");
+                    JobEnd::LeaseLost
+                }
+                LeaseEnd::RenewalFailed(error) => {
+                    // Unrenewed, the lease may expire while the job writes:
+                    // stop now and leave the job due for whoever can reach
+                    // the store (best effort: the store may be down).
+                    tracing::warn!(%error, "could not renew the lease; job stopped");
+                    abandon(
+                        store,
+                        &lease,
+                        job,
+                        RunOutcome::Failed,
+                        "stopped: the worker could not renew its lease (the store did not answer); the next run resumes",
+                    )
+                    .await;
+                    release(store, &lease, lease.due_at).await;
+                    JobEnd::LeaseLost
+                }
+            },
             () = stop.cancelled() => {
                 abandon(
                     store,
@@ -339,16 +364,28 @@ async fn run_leased<S: Store + ?Sized + 'static>(
     .await
 }
 
-/// Renews the lease every third of its length; returns once it is lost.
-async fn keep_lease<S: Store + ?Sized>(store: &S, lease: &Lease, length: std::time::Duration) {
+/// Why a held lease ended.
+enum LeaseEnd {
+    /// Another worker holds it now.
+    TakenOver,
+    /// A renewal failed: the lease may expire unnoticed.
+    RenewalFailed(psa_ingest::ports::StoreError),
+}
+
+/// Renews the lease every third of its length; returns once it is lost or
+/// a renewal fails.
+async fn keep_lease<S: Store + ?Sized>(
+    store: &S,
+    lease: &Lease,
+    length: std::time::Duration,
+) -> LeaseEnd {
     let length_delta = TimeDelta::from_std(length).unwrap_or(TimeDelta::minutes(5));
     loop {
         tokio::time::sleep(length / 3).await;
         match store.renew_lease(lease, Utc::now() + length_delta).await {
             Ok(true) => {}
-            Ok(false) => return,
-            // The store may be back before the lease ends; keep trying.
-            Err(error) => tracing::warn!(%error, "could not renew the lease"),
+            Ok(false) => return LeaseEnd::TakenOver,
+            Err(error) => return LeaseEnd::RenewalFailed(error),
         }
     }
 }

@@ -54,6 +54,9 @@ pub struct AssetEngineOptions {
     pub full_walk_every: Option<TimeDelta>,
     /// What a complete walk may retire without a person's confirmation.
     pub retirement_guard: RetirementGuard,
+    /// Pages one scope's walk may read; past it the walk fails (a vendor
+    /// that keeps handing out new cursors cannot hold a job forever).
+    pub max_pages_per_walk: u64,
 }
 
 impl Default for AssetEngineOptions {
@@ -62,6 +65,7 @@ impl Default for AssetEngineOptions {
             batch_size: 1000,
             full_walk_every: None,
             retirement_guard: RetirementGuard::default(),
+            max_pages_per_walk: 100_000,
         }
     }
 }
@@ -390,12 +394,25 @@ where
         let mut seen: HashSet<u64> = HashSet::new();
         let mut pending: Vec<NormalizedDevice> = Vec::with_capacity(self.options.batch_size);
         let mut pages = std::pin::pin!(pages);
+        let mut pages_read: u64 = 0;
         loop {
             let fetch_started = Instant::now();
             let page = pages.next().await;
             report.timings.fetch += fetch_started.elapsed();
             let Some(page) = page else { break };
             let page = page?;
+            pages_read += 1;
+            if pages_read > self.options.max_pages_per_walk {
+                return Err(SourceError::Provider {
+                    message: format!(
+                        "the walk read {} pages without ending (schedule.max_pages_per_walk); \
+                         the vendor keeps returning new cursors",
+                        self.options.max_pages_per_walk
+                    ),
+                    source: None,
+                }
+                .into());
+            }
             report.received += page.len() as u64;
             for device in page {
                 pending.push(device);

@@ -22,9 +22,9 @@ pub use settings::{
 use super::EngineError;
 use crate::contracts::{IncidentStatus, NormalizedIncident};
 use crate::ports::{
-    AlertStore, AlertUpsert, AssetStore, CatalogStore, EntityMapping, EntityMappingStore,
-    IntegrationStore, NewComment, NewTicket, ScopeMapping, ScopeMappingStore, StoreError,
-    TicketStore,
+    AlertStore, AlertTicketUpdate, AlertUpsert, AssetStore, CatalogStore, EntityMapping,
+    EntityMappingStore, IntegrationStore, NewComment, NewTicket, ScopeMapping, ScopeMappingStore,
+    StoreError, TicketStore,
 };
 use crate::progress::{Progress, ProgressEvent};
 use crate::sources::{FeedCursor, IncidentSource};
@@ -103,6 +103,19 @@ impl IncidentPollReport {
             IncidentOutcome::Unchanged => self.unchanged += 1,
         }
     }
+}
+
+/// What an alert remembers once its incident is fully processed.
+fn processed_metadata(
+    fingerprint: &str,
+    snapshot: &IncidentSnapshot,
+    incident: &NormalizedIncident,
+) -> serde_json::Value {
+    serde_json::json!({
+        "fingerprint": fingerprint,
+        "snapshot": snapshot,
+        "raw": incident.raw,
+    })
 }
 
 /// The store ports the incident engine uses.
@@ -294,25 +307,44 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             .store
             .get_alert(self.tenant, self.integration, &incident.external_id)
             .await?;
-        let processed: Option<(String, IncidentSnapshot)> = previous.as_ref().and_then(|alert| {
-            let fp = alert.metadata.get("fingerprint")?.as_str()?.to_owned();
-            let snap = serde_json::from_value(alert.metadata.get("snapshot")?.clone()).ok()?;
-            Some((fp, snap))
-        });
-        let already_done = processed.as_ref().is_some_and(|(fp, _)| *fp == fingerprint);
+        // `snapshot` is what the ticket was last brought up to (written with
+        // the alert before its ticket is made); `fingerprint` is written
+        // once the incident is fully processed. A ticket without a
+        // fingerprint is a creation that stopped part way.
+        let recorded: Option<IncidentSnapshot> = previous
+            .as_ref()
+            .and_then(|alert| serde_json::from_value(alert.metadata.get("snapshot")?.clone()).ok());
+        let finished: Option<&str> = previous
+            .as_ref()
+            .and_then(|alert| alert.metadata.get("fingerprint")?.as_str());
         if let Some(alert) = &previous
             && alert.ticket_id.is_some()
-            && already_done
+            && finished == Some(fingerprint.as_str())
         {
+            // Processed after all (an error was recorded when the cycle
+            // could not tell): the error is no longer true.
+            if alert.processing_error.is_some() {
+                self.store
+                    .set_alert_error(self.tenant, alert.id, None)
+                    .await?;
+            }
             return Ok(IncidentOutcome::Unchanged);
         }
+        let creation_stopped = previous
+            .as_ref()
+            .is_some_and(|alert| alert.ticket_id.is_some() && finished.is_none());
         let mapping = self.mapping_for(source, incident).await?;
 
-        // A new incident is recorded first, so a failure below leaves a row
-        // to carry the error; a known one is rewritten only once processed.
+        // A new incident is recorded first, with the snapshot its ticket is
+        // made from, so a failure below leaves a row to carry the error and
+        // the retry knows what the ticket shows; a known one is rewritten
+        // only once processed.
         let alert = match previous {
             Some(alert) => alert,
-            None => self.upsert_alert(incident, None).await?,
+            None => {
+                let pending = serde_json::json!({ "snapshot": snapshot, "raw": incident.raw });
+                self.upsert_alert(incident, Some(pending)).await?
+            }
         };
 
         let outcome = match alert.ticket_id {
@@ -329,9 +361,30 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                 }
             }
             Some(ticket) => {
-                let before = processed.as_ref().map(|(_, s)| s.clone());
-                let mut lines = match &before {
+                if creation_stopped {
+                    // Finish what the creation did after the ticket: the
+                    // asset link (idempotent) when the ticket is the
+                    // mapped client's.
+                    let client = mapping.as_ref().and_then(|m| m.client_id);
+                    let on_client = match client {
+                        Some(client) => self
+                            .store
+                            .get_ticket(self.tenant, ticket)
+                            .await?
+                            .is_some_and(|t| t.client_id == client),
+                        None => false,
+                    };
+                    if let Some(client) = client.filter(|_| on_client)
+                        && self.link_asset(alert.id, ticket, client, incident).await?
+                    {
+                        report.assets_linked += 1;
+                    }
+                }
+                let mut lines = match &recorded {
+                    // The creation's own snapshot: nothing changed since.
+                    Some(before) if creation_stopped && *before == snapshot => Vec::new(),
                     Some(before) => snapshot.changes_since(before),
+                    None if creation_stopped => Vec::new(),
                     None => vec![format!("Status: {}", snapshot.status)],
                 };
                 // Close into a closed status of the ticket's own board:
@@ -346,48 +399,55 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                         .and_then(|t| self.closed_status_for(configured, t.board_id)),
                     _ => None,
                 };
-                // Status first: if the note then fails, the retry adds
-                // the note once (the ticket is already closed).
-                if let Some(status) = close_into {
-                    self.store
-                        .set_ticket_status(self.tenant, ticket, status)
-                        .await?;
+                if close_into.is_some() {
                     lines.push(format!(
                         "Closed automatically: {} marked the incident {}.",
                         self.provider_title, incident.status
                     ));
                 }
-                let note = format!(
-                    "**{} incident updated**\n\n- {}",
-                    self.provider_title,
-                    lines.join("\n- ")
-                );
+                let note = (!lines.is_empty() || !creation_stopped).then(|| NewComment {
+                    note: format!(
+                        "**{} incident updated**\n\n- {}",
+                        self.provider_title,
+                        lines.join("\n- ")
+                    ),
+                    is_internal: true,
+                    is_system_generated: true,
+                });
+                let outcome = if close_into.is_some() {
+                    IncidentOutcome::TicketClosed
+                } else if note.is_none() {
+                    IncidentOutcome::TicketCreated
+                } else {
+                    IncidentOutcome::NoteAdded
+                };
+                // The status, the note and the alert's new state land
+                // together: a retry neither repeats the note nor loses it.
                 self.store
-                    .add_comment(
+                    .update_alert_ticket(
                         self.tenant,
-                        ticket,
-                        NewComment {
+                        self.integration,
+                        AlertTicketUpdate {
+                            ticket,
+                            status: close_into,
                             note,
-                            is_internal: true,
-                            is_system_generated: true,
+                            alert: self.alert_upsert(
+                                incident,
+                                processed_metadata(&fingerprint, &snapshot, incident),
+                            ),
                         },
                     )
                     .await?;
-                if close_into.is_some() {
-                    IncidentOutcome::TicketClosed
-                } else {
-                    IncidentOutcome::NoteAdded
-                }
+                return Ok(outcome);
             }
         };
 
         // Now the incident is fully processed: remember its state.
-        let metadata = serde_json::json!({
-            "fingerprint": fingerprint,
-            "snapshot": snapshot,
-            "raw": incident.raw,
-        });
-        self.upsert_alert(incident, Some(metadata)).await?;
+        self.upsert_alert(
+            incident,
+            Some(processed_metadata(&fingerprint, &snapshot, incident)),
+        )
+        .await?;
         Ok(outcome)
     }
 
@@ -424,25 +484,33 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         incident: &NormalizedIncident,
         metadata: Option<serde_json::Value>,
     ) -> Result<crate::ports::Alert, EngineError> {
-        let device = incident.device_ref.clone().unwrap_or_default();
         let upserted = self
             .store
             .upsert_alert(
                 self.tenant,
                 self.integration,
-                AlertUpsert {
-                    external_alert_id: incident.external_id.clone(),
-                    severity: incident.severity.to_string(),
-                    status: incident.status.to_string(),
-                    message: incident.subject.clone(),
-                    device_name: device.hostname,
-                    external_device_id: device.agent_id,
-                    triggered_at: incident.sent_at,
-                    metadata: metadata.unwrap_or_else(|| serde_json::json!({})),
-                },
+                self.alert_upsert(incident, metadata.unwrap_or_else(|| serde_json::json!({}))),
             )
             .await?;
         Ok(upserted.alert)
+    }
+
+    fn alert_upsert(
+        &self,
+        incident: &NormalizedIncident,
+        metadata: serde_json::Value,
+    ) -> AlertUpsert {
+        let device = incident.device_ref.clone().unwrap_or_default();
+        AlertUpsert {
+            external_alert_id: incident.external_id.clone(),
+            severity: incident.severity.to_string(),
+            status: incident.status.to_string(),
+            message: incident.subject.clone(),
+            device_name: device.hostname,
+            external_device_id: device.agent_id,
+            triggered_at: incident.sent_at,
+            metadata,
+        }
     }
 
     /// The incident's scope mapping; an unknown scope is fetched from the
