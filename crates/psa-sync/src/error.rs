@@ -34,15 +34,15 @@ pub enum SyncError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The job ran past `schedule.job_deadline_minutes` and was stopped.
+    /// The job ran past `schedule.job_deadline_seconds` and was stopped.
     #[error(
-        "the {job} job ran longer than its deadline of {minutes} minutes (schedule.job_deadline_minutes) and was stopped; the next run resumes"
+        "the {job} job ran longer than its deadline of {seconds} s (schedule.job_deadline_seconds) and was stopped; the next run resumes"
     )]
     DeadlineExceeded {
         /// The job.
         job: crate::Job,
         /// The deadline.
-        minutes: i64,
+        seconds: i64,
     },
 }
 

@@ -9,7 +9,7 @@
 //! | `schedule.full_sync_hours` | 1..=168 | 24 | full walk of each scope (the job syncs scopes first), or the scope sync of a provider without devices |
 //! | `schedule.after_mapping_seconds` | 0..=3600 | 60 | device sync after a person maps a scope or switches its asset sync on |
 //! | `incidents.poll_interval_minutes` | 1..=60 | 5 | incident poll |
-//! | `schedule.job_deadline_minutes` | 1..=1440 | 120 | longest a job may run: past it the job stops, its run is recorded as failed, and the next run resumes |
+//! | `schedule.job_deadline_seconds` | 1..=86400 | 7200 | longest a job may run: past it the job stops, its run is recorded as failed, and the next run resumes |
 //! | `schedule.max_pages_per_walk` | 1..=10000000 | 100000 | pages one scope's walk may read: a vendor that keeps handing out new cursors fails the walk instead of holding the lease forever |
 
 use crate::SyncError;
@@ -156,11 +156,11 @@ impl ScheduleSettings {
         );
         let deadline = read_number(
             section,
-            "job_deadline_minutes",
-            "schedule.job_deadline_minutes",
+            "job_deadline_seconds",
+            "schedule.job_deadline_seconds",
             1,
-            1440,
-            120,
+            86_400,
+            7_200,
         );
         let max_pages = read_number(
             section,
@@ -175,7 +175,7 @@ impl ScheduleSettings {
                 device_sync: TimeDelta::minutes(device),
                 full_sync: TimeDelta::hours(full),
                 after_mapping: TimeDelta::seconds(after_mapping),
-                job_deadline: TimeDelta::minutes(deadline),
+                job_deadline: TimeDelta::seconds(deadline),
                 max_pages_per_walk: max_pages.unsigned_abs(),
             }),
             (device, full, after_mapping, deadline, max_pages) => Err(SettingsError::new(

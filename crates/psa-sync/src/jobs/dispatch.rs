@@ -47,7 +47,7 @@ pub struct JobRequest {
 /// Returns the reports of the steps that ran; the first failing step ends
 /// the job with its error. With a fence, every write goes through
 /// [`ScheduleStore::fenced`](psa_ingest::ports::ScheduleStore::fenced). A job
-/// that runs past `schedule.job_deadline_minutes` is stopped: its open run
+/// that runs past `schedule.job_deadline_seconds` is stopped: its open run
 /// is recorded as failed and the error is [`SyncError::DeadlineExceeded`].
 pub async fn run_job<S: Store + ?Sized>(
     store: &S,
@@ -87,7 +87,7 @@ async fn run_within_deadline<S: Store + ?Sized>(
         Err(_) => {
             let error = SyncError::DeadlineExceeded {
                 job: request.job,
-                minutes: schedule.job_deadline.num_minutes(),
+                seconds: schedule.job_deadline.num_seconds(),
             };
             // The step that was running was dropped mid-way (its open
             // transaction rolled back): close its run so it does not read

@@ -342,7 +342,10 @@ async fn run_leased<S: Store + ?Sized + 'static>(
                         "stopped: the worker could not renew its lease (the store did not answer); the next run resumes",
                     )
                     .await;
-                    release(store, &lease, lease.due_at).await;
+                    // Due again once a lease would have run out: soon, but
+                    // not in a tight loop while the store stays unreachable.
+                    let length = TimeDelta::from_std(inner.config.lease).unwrap_or(TimeDelta::minutes(5));
+                    release(store, &lease, Utc::now() + length).await;
                     JobEnd::LeaseLost
                 }
             },

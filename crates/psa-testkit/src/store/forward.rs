@@ -633,7 +633,7 @@ impl<S: Store + ?Sized> ScheduleStore for FaultyStore<S> {
     }
 
     async fn renew_lease(&self, lease: &Lease, expires_at: DateTime<Utc>) -> StoreResult<bool> {
-        self.renewal().await;
+        self.renewal().await?;
         self.inner.renew_lease(lease, expires_at).await
     }
 

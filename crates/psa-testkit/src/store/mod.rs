@@ -86,7 +86,9 @@ struct FaultState {
     writes: u64,
     fail: Option<(u64, FaultPoint)>,
     pause_at: Option<u64>,
+    pause_at_method: Option<&'static str>,
     hold_renewals: bool,
+    fail_renewals: bool,
     log: Vec<WriteRecord>,
 }
 
@@ -116,6 +118,17 @@ impl StoreFaults {
     /// the process had stopped.
     pub fn pause_at_write(&self, n: u64) {
         self.state().pause_at = Some(n);
+    }
+
+    /// Pauses at the first write of `method` (a port method's name, e.g.
+    /// `write_assets`), like [`pause_at_write`](Self::pause_at_write).
+    pub fn pause_at_first(&self, method: &'static str) {
+        self.state().pause_at_method = Some(method);
+    }
+
+    /// Makes every lease renewal fail (the store unreachable for them).
+    pub fn fail_renewals(&self) {
+        self.state().fail_renewals = true;
     }
 
     /// Waits until a pause set with [`pause_at_write`](Self::pause_at_write)
@@ -162,12 +175,21 @@ impl<S: ?Sized> FaultyStore<S> {
         self.faults.gate().await;
     }
 
-    /// A lease renewal: waits while paused, and forever once resumed.
-    async fn renewal(&self) {
+    /// A lease renewal: waits while paused, and forever once resumed;
+    /// fails when renewals are set to fail.
+    async fn renewal(&self) -> StoreResult<()> {
         self.faults.gate().await;
-        if self.faults.state().hold_renewals {
+        let (hold, fail) = {
+            let state = self.faults.state();
+            (state.hold_renewals, state.fail_renewals)
+        };
+        if hold {
             std::future::pending::<()>().await;
         }
+        if fail {
+            return Err(injected(0, "renew_lease"));
+        }
+        Ok(())
     }
 
     /// One write: numbered, then paused, failed or passed on as set.
@@ -180,7 +202,9 @@ impl<S: ?Sized> FaultyStore<S> {
             let mut state = self.faults.state();
             state.writes += 1;
             let number = state.writes;
-            if state.pause_at == Some(number) {
+            if state.pause_at == Some(number) || state.pause_at_method == Some(method) {
+                state.pause_at = None;
+                state.pause_at_method = None;
                 self.faults.paused.send_replace(true);
             }
             let fault = match state.fail {
