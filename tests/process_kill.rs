@@ -14,7 +14,7 @@ use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{ProviderRegistry, ProviderSecrets};
 use psa_store::PsaStore;
 use psa_store::test_util::TestStore;
-use psa_testkit::huntress::{DatasetSpec, HuntressSim, SimConfig};
+use psa_testkit::huntress::{HuntressSim, NewIncident, SimConfig};
 use psa_testkit::tanium::{Fault, FaultRule, GroupSpec, SimClock, TaniumSim};
 use secrecy::SecretString;
 use std::process::{Child, Command};
@@ -50,11 +50,13 @@ async fn set_settings(
         .unwrap();
 }
 
-/// A tenant with a Tanium integration (two mapped groups of two pages,
-/// 1 s a page) and a Huntress one (six incidents, 1 s a request, so about a
-/// second a ticket), connected: both jobs are due. Both take seconds, so
-/// the kill finds both part way. Connecting runs in this process; the jobs run in the worker
-/// processes.
+/// A tenant with a Tanium integration (two mapped groups of pages taking
+/// 1 s each: the walk takes seconds) and a Huntress one (12 open incidents
+/// on 12 organizations and hosts, 0.3 s a request: each ticket waits for
+/// its own host read, so tickets trickle in over seconds), connected: both
+/// jobs are due. When the first ticket is in, both jobs have seconds left,
+/// so the kill finds both part way. Connecting runs in this process; the
+/// jobs run in the worker processes.
 async fn tenant(store: &PsaStore, times: Times) -> Tenant {
     let tanium = TaniumSim::builder()
         .clock(SimClock::at(times.tanium))
@@ -70,16 +72,14 @@ async fn tenant(store: &PsaStore, times: Times) -> Tenant {
         ..SimConfig::default()
     })
     .await;
-    huntress.generate(&DatasetSpec {
-        organizations: 2,
-        agents: 4,
-        incidents: 6,
-        seed: 7,
-        history: TimeDelta::hours(1),
-    });
+    for n in 0..12 {
+        let organization = huntress.add_organization(&format!("Client {n:02}"));
+        let agent = huntress.add_agent(organization, &format!("HOST-{n:02}"));
+        huntress.add_incident(NewIncident::new(organization, Some(agent)).severity("high"));
+    }
     huntress.inject(
-        psa_testkit::huntress::Fault::Slow(Duration::from_secs(1)),
-        1_000,
+        psa_testkit::huntress::Fault::Slow(Duration::from_millis(300)),
+        10_000,
     );
 
     let mut registry = ProviderRegistry::new();
