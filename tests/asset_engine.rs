@@ -411,6 +411,59 @@ async fn one_bad_snapshot_fails_alone(store: TestStore) {
     assert!(report.failed[1].error.contains("empty external id"));
 }
 
+/// A vendor sending a NUL byte, a core count past `i32::MAX` and memory
+/// past `i64::MAX` (both backends refuse or differ on them): the device is
+/// stored with the NUL removed and the numbers as null, counted; a device
+/// whose id holds a NUL fails alone (on both backends); the rest of the
+/// batch and the next scope are written.
+async fn vendor_values_the_database_cannot_hold_stop_nothing(store: TestStore) {
+    let s = setup(&store).await;
+    let mut odd = device("d2", "g1");
+    odd.name = "host\0-d2".into();
+    odd.os.name = Some("Windows\0 11".into());
+    odd.hardware.cpu_cores = Some(u32::MAX);
+    odd.hardware.ram_bytes = Some(u64::MAX);
+    odd.hardware.cpu = Some("Xeon\0".into());
+    odd.network.ip_addresses = vec!["10.0.0.\u{0}2".into()];
+    let bad_id = device("d\u{0}9", "g1");
+    let devices = vec![
+        device("d1", "g1"),
+        odd,
+        bad_id,
+        device("d3", "g1"),
+        device("e1", "g2"),
+    ];
+    let report = ingest(&store, &s, devices, None).await;
+
+    assert_eq!(report.values_not_stored, 2, "{report:?}");
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    assert!(
+        report.failed[0].error.contains("NUL"),
+        "{:?}",
+        report.failed
+    );
+    assert_eq!(report.created, 4, "{report:?}");
+    let stored = store
+        .find_assets_by_hostname(s.tenant, s.acme, "host-d2")
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1, "stored under the cleaned name");
+    assert_eq!(active_names(&store, &s, s.globex, "host-e1").await.len(), 1);
+    let rows = support::count_for_tenant(
+        &store,
+        "SELECT COUNT(*) FROM workstation_assets WHERE tenant = $1 AND cpu_cores IS NULL \
+         AND ram_bytes IS NULL AND cpu_model = 'Xeon' AND os_name = 'Windows 11'",
+        s.tenant,
+    )
+    .await;
+    assert!(rows >= 1, "the odd device's row is stored, cleaned");
+
+    // Nothing changed: the next run writes nothing and fails nothing new.
+    let devices = vec![device("d1", "g1"), device("d3", "g1")];
+    let again = ingest(&store, &s, devices, None).await;
+    assert_eq!((again.created, again.updated), (0, 0), "{again:?}");
+}
+
 async fn deleted_snapshots_retire_and_a_complete_walk_tombstones_the_unseen(store: TestStore) {
     let s = setup(&store).await;
     ingest(
@@ -640,6 +693,7 @@ async fn a_device_repeated_in_a_batch_keeps_its_last_snapshot(store: TestStore) 
 }
 
 psa_store::backend_tests!(
+    vendor_values_the_database_cannot_hold_stop_nothing,
     cold_ingest_creates_and_a_rerun_writes_nothing,
     unsent_fields_keep_stored_values_and_changes_update,
     a_type_change_moves_the_extension_row,

@@ -206,6 +206,58 @@ async fn poll(store: &TestStore, s: &Setup, feed: &Feed) -> IncidentPollReport {
     engine.poll(feed).await.unwrap()
 }
 
+/// The reproduced outage: one summary with a NUL byte among many open
+/// incidents stopped every ticket on PostgreSQL (SQLite took it). Now the
+/// NUL is removed where the store writes, on both backends, and every
+/// incident gets its ticket.
+async fn nul_bytes_in_vendor_text_reach_the_store_as_storable_text(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    for n in 0..20 {
+        let mut incident = incident(&format!("{}", 2000 + n), "o1", IncidentStatus::Open, n);
+        if n == 7 {
+            incident.subject = "HIGH - Incident on lap\0top01".into();
+            incident.summary = Some("Persistence\0 removed.".into());
+            incident.body = Some("<p>bo\0dy</p>".into());
+            if let Some(device) = incident.device_ref.as_mut() {
+                device.hostname = Some("LAPTOP\u{0}01".into());
+            }
+            incident.raw = serde_json::json!({ "id": "2007", "note\u{0}": "a\u{0}b" });
+        }
+        feed.push(incident);
+    }
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(report.tickets_created, 20, "{report:?}");
+    assert!(report.failed.is_none(), "{report:?}");
+    let tickets = store.list_tickets(s.tenant).await.unwrap();
+    let odd = tickets
+        .iter()
+        .find(|t| t.source_reference.as_deref() == Some("2007"))
+        .expect("the incident with NUL bytes has its ticket");
+    assert!(
+        !odd.title.contains('\0') && odd.title.contains("laptop01"),
+        "{}",
+        odd.title
+    );
+    assert!(
+        odd.description.contains("Persistence removed."),
+        "{}",
+        odd.description
+    );
+    let alert = store
+        .get_alert(s.tenant, s.integration, "2007")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alert.device_name.as_deref(), Some("LAPTOP01"));
+    assert_eq!(alert.metadata["raw"]["note"], "ab", "{:?}", alert.metadata);
+
+    // A second cycle writes nothing new.
+    let again = poll(&store, &s, &feed).await;
+    assert_eq!(again.tickets_created, 0, "{again:?}");
+    assert_eq!(store.list_tickets(s.tenant).await.unwrap().len(), 20);
+}
+
 async fn a_new_incident_becomes_one_routed_self_contained_ticket(store: TestStore) {
     let s = setup(&store, true).await;
     // An asset named like the incident's host (case differs) on the mapped client.
@@ -648,6 +700,7 @@ async fn two_polls_racing_never_make_two_tickets_for_one_incident(store: TestSto
 }
 
 psa_store::backend_tests!(
+    nul_bytes_in_vendor_text_reach_the_store_as_storable_text,
     a_new_incident_becomes_one_routed_self_contained_ticket,
     an_update_adds_a_note_and_a_close_closes_the_ticket,
     auto_close_off_keeps_the_ticket_open,

@@ -159,12 +159,6 @@ impl ExtensionColumns {
     pub(crate) fn of(write: &AssetWrite) -> StoreResult<Self> {
         let device = &write.device;
         let hardware = &device.hardware;
-        let out_of_range = |what: &str| {
-            invalid(format!(
-                "device {:?}: {what} is out of range",
-                device.external_id
-            ))
-        };
         Ok(Self {
             table: ExtensionTable::for_type(&device.device_type),
             asset_id: write.asset_id.0,
@@ -174,16 +168,10 @@ impl ExtensionColumns {
             manufacturer: non_empty(&hardware.manufacturer),
             model: non_empty(&hardware.model),
             cpu_model: non_empty(&hardware.cpu),
-            cpu_cores: hardware
-                .cpu_cores
-                .map(i32::try_from)
-                .transpose()
-                .map_err(|_| out_of_range("cpu_cores"))?,
-            ram_bytes: hardware
-                .ram_bytes
-                .map(i64::try_from)
-                .transpose()
-                .map_err(|_| out_of_range("ram_bytes"))?,
+            // Beyond the column's range: stored as null (the engine counts
+            // it), the rest of the snapshot kept.
+            cpu_cores: hardware.cpu_cores.and_then(|n| i32::try_from(n).ok()),
+            ram_bytes: hardware.ram_bytes.and_then(|n| i64::try_from(n).ok()),
             disks: json_list(&hardware.disks),
             is_virtual: hardware.is_virtual,
             lan_ip: non_empty(&device.network.lan_ip),

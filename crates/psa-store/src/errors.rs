@@ -14,6 +14,18 @@ pub(crate) fn db_error(context: &'static str, err: sqlx::Error) -> StoreError {
                 message: format!("{context}: duplicate key ({constraint})"),
             };
         }
+        // Class 22 (data exception: a NUL byte in an id, a value out of
+        // range) and 23 (a check or not-null rule): the record's fault.
+        if let Some(code) = db.code()
+            && (code.starts_with("22") || code == "23502" || code == "23514")
+        {
+            return StoreError::InvalidInput {
+                message: format!(
+                    "{context}: the database refused a value ({code}): {}",
+                    db.message()
+                ),
+            };
+        }
         if db.is_foreign_key_violation() {
             return StoreError::InvalidInput {
                 message: format!(

@@ -67,6 +67,7 @@ mod sealing;
 mod secret_key;
 mod seed;
 mod sqlite;
+mod storable;
 mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;

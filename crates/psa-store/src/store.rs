@@ -4,7 +4,7 @@
 
 use crate::errors::invalid;
 use crate::open::Backend;
-use crate::{SecretKey, sealing};
+use crate::{SecretKey, sealing, storable};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
@@ -186,7 +186,7 @@ impl IntegrationStore for PsaStore {
     ) -> StoreResult<i64> {
         dispatch_write!(
             self,
-            integrations::update_settings(tenant, id, expected_version, settings)
+            integrations::update_settings(tenant, id, expected_version, storable::json(settings))
         )
     }
 
@@ -209,6 +209,10 @@ impl IntegrationStore for PsaStore {
         id: IntegrationId,
         update: SyncStateUpdate,
     ) -> StoreResult<()> {
+        let update = SyncStateUpdate {
+            sync_error: storable::opt_text(update.sync_error),
+            ..update
+        };
         dispatch_write!(self, integrations::update_sync_state(tenant, id, update))
     }
 }
@@ -219,7 +223,7 @@ impl CatalogStore for PsaStore {
         if name.trim().is_empty() {
             return Err(invalid("client name must not be empty"));
         }
-        dispatch_write!(self, catalog::create_client(tenant, name))
+        dispatch_write!(self, catalog::create_client(tenant, &storable::text(name)))
     }
 
     async fn list_clients(&self, tenant: TenantId) -> StoreResult<Vec<Client>> {
@@ -251,7 +255,8 @@ impl ScopeMappingStore for PsaStore {
         integration: IntegrationId,
         scopes: &[NormalizedScope],
     ) -> StoreResult<ScopeUpsertOutcome> {
-        dispatch_write!(self, scopes::upsert(tenant, integration, scopes))
+        let scopes = storable::scopes(scopes);
+        dispatch_write!(self, scopes::upsert(tenant, integration, &scopes))
     }
 
     async fn list_scope_mappings(
@@ -312,9 +317,13 @@ impl ScopeMappingStore for PsaStore {
         external_id: &str,
         walk: &ScopeWalk,
     ) -> StoreResult<()> {
+        let walk = ScopeWalk {
+            error: storable::opt_text(walk.error.clone()),
+            ..walk.clone()
+        };
         dispatch_write!(
             self,
-            scopes::record_walk(tenant, integration, external_id, walk)
+            scopes::record_walk(tenant, integration, external_id, &walk)
         )
     }
 }
@@ -341,7 +350,8 @@ impl AssetStore for PsaStore {
         batch: &AssetBatch,
         synced_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        dispatch_write!(self, assets::write(tenant, integration, batch, synced_at))
+        let batch = storable::asset_batch(batch);
+        dispatch_write!(self, assets::write(tenant, integration, &batch, synced_at))
     }
 
     async fn retire_devices(
@@ -398,7 +408,11 @@ impl AssetStore for PsaStore {
         client: ClientId,
         hostname: &str,
     ) -> StoreResult<Vec<AssetMatch>> {
-        dispatch!(self, assets::find_by_hostname(tenant, client, hostname))
+        // Names are stored without NUL bytes: looked up the same way.
+        dispatch!(
+            self,
+            assets::find_by_hostname(tenant, client, &storable::text(hostname))
+        )
     }
 }
 
@@ -410,7 +424,11 @@ impl TicketStore for PsaStore {
         ticket: NewTicket,
         comments: &[NewComment],
     ) -> StoreResult<Ticket> {
-        dispatch_write!(self, tickets::create(tenant, ticket, comments))
+        let comments = storable::comments(comments);
+        dispatch_write!(
+            self,
+            tickets::create(tenant, storable::ticket(ticket), &comments)
+        )
     }
 
     async fn get_ticket(&self, tenant: TenantId, id: TicketId) -> StoreResult<Option<Ticket>> {
@@ -427,7 +445,10 @@ impl TicketStore for PsaStore {
         ticket: TicketId,
         comment: NewComment,
     ) -> StoreResult<()> {
-        dispatch_write!(self, tickets::add_comment(tenant, ticket, comment))
+        dispatch_write!(
+            self,
+            tickets::add_comment(tenant, ticket, storable::comment(comment))
+        )
     }
 
     async fn list_comments(&self, tenant: TenantId, ticket: TicketId) -> StoreResult<Vec<Comment>> {
@@ -465,7 +486,10 @@ impl AlertStore for PsaStore {
         integration: IntegrationId,
         alert: AlertUpsert,
     ) -> StoreResult<AlertUpserted> {
-        dispatch_write!(self, alerts::upsert(tenant, integration, alert))
+        dispatch_write!(
+            self,
+            alerts::upsert(tenant, integration, storable::alert(alert))
+        )
     }
 
     async fn get_alert(
@@ -484,7 +508,11 @@ impl AlertStore for PsaStore {
         ticket: NewTicket,
         comments: &[NewComment],
     ) -> StoreResult<AlertTicket> {
-        dispatch_write!(self, alerts::create_ticket(tenant, alert, ticket, comments))
+        let comments = storable::comments(comments);
+        dispatch_write!(
+            self,
+            alerts::create_ticket(tenant, alert, storable::ticket(ticket), &comments)
+        )
     }
 
     async fn update_alert_ticket(
@@ -493,7 +521,10 @@ impl AlertStore for PsaStore {
         integration: IntegrationId,
         update: AlertTicketUpdate,
     ) -> StoreResult<AlertUpserted> {
-        dispatch_write!(self, alerts::update_ticket(tenant, integration, update))
+        dispatch_write!(
+            self,
+            alerts::update_ticket(tenant, integration, storable::ticket_update(update))
+        )
     }
 
     async fn set_alert_error(
@@ -502,7 +533,10 @@ impl AlertStore for PsaStore {
         alert: AlertId,
         error: Option<String>,
     ) -> StoreResult<()> {
-        dispatch_write!(self, alerts::set_error(tenant, alert, error))
+        dispatch_write!(
+            self,
+            alerts::set_error(tenant, alert, storable::opt_text(error))
+        )
     }
 
     async fn set_alert_asset(
@@ -522,7 +556,10 @@ impl EntityMappingStore for PsaStore {
         tenant: TenantId,
         mapping: EntityMapping,
     ) -> StoreResult<()> {
-        dispatch_write!(self, entity_mappings::upsert(tenant, mapping))
+        dispatch_write!(
+            self,
+            entity_mappings::upsert(tenant, storable::entity_mapping(mapping))
+        )
     }
 
     async fn find_entity_mapping(
@@ -595,6 +632,11 @@ impl SyncRunStore for PsaStore {
         run: SyncRunId,
         finish: RunFinish,
     ) -> StoreResult<()> {
+        let finish = RunFinish {
+            counts: storable::json(finish.counts),
+            error: storable::opt_text(finish.error),
+            ..finish
+        };
         dispatch_write!(self, sync_runs::finish(tenant, run, finish))
     }
 
@@ -622,7 +664,7 @@ impl SyncRunStore for PsaStore {
     ) -> StoreResult<u64> {
         dispatch_write!(
             self,
-            sync_runs::abandon(tenant, integration, kinds, outcome, error)
+            sync_runs::abandon(tenant, integration, kinds, outcome, &storable::text(error))
         )
     }
 }

@@ -5,6 +5,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 
+/// The largest CPU core count a store keeps; a larger one is stored as null
+/// (the column is a 32-bit integer on every backend).
+pub const MAX_STORED_CPU_CORES: u32 = i32::MAX.unsigned_abs();
+/// The largest memory size in bytes a store keeps; a larger one is stored
+/// as null (the column is a 64-bit signed integer).
+pub const MAX_STORED_RAM_BYTES: u64 = i64::MAX.unsigned_abs();
+
 /// What the store knows about a device that already has an asset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownDevice {

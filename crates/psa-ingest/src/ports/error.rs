@@ -55,5 +55,19 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the error is about the record written (its data, a rule it
+    /// breaks, a row it refers to) rather than the store failing: the
+    /// record fails alone and the pipeline goes on with the next one.
+    /// Connection, I/O and pool errors, and a lost lease, are the store's:
+    /// they stop the cycle.
+    pub fn is_about_the_record(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidInput { .. } | Self::NotFound { .. } | Self::Secret { .. }
+        )
+    }
+}
+
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;

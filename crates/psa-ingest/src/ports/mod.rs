@@ -17,7 +17,10 @@ mod sync_runs;
 mod tickets;
 
 pub use alerts::{Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted};
-pub use assets::{AssetBatch, AssetMatch, AssetStore, AssetWrite, KnownDevice, ScopeDevice};
+pub use assets::{
+    AssetBatch, AssetMatch, AssetStore, AssetWrite, KnownDevice, MAX_STORED_CPU_CORES,
+    MAX_STORED_RAM_BYTES, ScopeDevice,
+};
 pub use catalog::{Board, CatalogStore, Category, Client, Priority, Status};
 pub use entity_mappings::{EntityMapping, EntityMappingStore};
 pub use error::{StoreError, StoreResult};

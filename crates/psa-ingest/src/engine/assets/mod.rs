@@ -27,6 +27,7 @@ use crate::ports::{
     AssetBatch, AssetStore, AssetWrite, KnownDevice, ScopeMapping, ScopeMappingStore,
     ScopeSyncState, ScopeWalk, WalkKind, WalkOutcome,
 };
+use crate::ports::{MAX_STORED_CPU_CORES, MAX_STORED_RAM_BYTES};
 use crate::progress::{Progress, ProgressEvent};
 use crate::settings::{FieldError, SettingsError};
 use crate::sources::{DeviceSource, SourceError};
@@ -486,6 +487,10 @@ where
             if !device.lifecycle.is_gone() {
                 seen.insert(id_fingerprint(&device.external_id));
             }
+            let hardware = &device.hardware;
+            report.values_not_stored +=
+                u64::from(hardware.cpu_cores.is_some_and(|n| n > MAX_STORED_CPU_CORES))
+                    + u64::from(hardware.ram_bytes.is_some_and(|n| n > MAX_STORED_RAM_BYTES));
             if let Some(previous) = last.insert(&device.external_id, i) {
                 keep[previous] = false;
                 report.skip(SkipReason::DuplicateInBatch);
@@ -594,8 +599,9 @@ where
     }
 
     /// Writes a batch; when the batch fails, writes its devices one by one so
-    /// one bad snapshot fails alone. When every single write fails too, the
-    /// store itself is failing: that error is returned.
+    /// one bad snapshot fails alone. A single write that fails for a reason
+    /// of the store's own (not the record's) means the store is failing:
+    /// that error is returned and the run stops.
     async fn write_isolating_failures(
         &self,
         batch: AssetBatch,
@@ -615,7 +621,6 @@ where
             Err(error) => error,
         };
         tracing::warn!(error = %batch_error, "asset batch failed; writing its devices one by one");
-        let total = batch.creates.len() + batch.updates.len();
         let mut failures = Vec::new();
         let singles = batch
             .creates
@@ -642,14 +647,17 @@ where
             {
                 Ok(()) if is_create => report.created += 1,
                 Ok(()) => report.updated += 1,
-                Err(error) => failures.push(DeviceFailure {
+                Err(error) if error.is_about_the_record() => failures.push(DeviceFailure {
                     external_id,
                     error: error.to_string(),
                 }),
+                Err(error) => return Err(error.into()),
             }
         }
-        if failures.len() == total {
-            return Err(batch_error.into());
+        if failures.is_empty() && !batch_error.is_about_the_record() {
+            // Every device went through alone: the batch met a passing
+            // store failure.
+            tracing::warn!(error = %batch_error, "asset batch failed, then each device succeeded");
         }
         report.failed.extend(failures);
         Ok(())
@@ -729,6 +737,14 @@ where
             return Err(format!(
                 "device {} comes from provider {}, not {}",
                 device.external_id, device.provider, self.provider
+            ));
+        }
+        // Ids are keys the store looks up again as sent; PostgreSQL cannot
+        // hold a NUL in one. Refused here, the same on every backend.
+        if device.external_id.contains('\0') || device.scope_id.contains('\0') {
+            return Err(format!(
+                "device {:?} has a NUL byte in its id or scope id",
+                device.external_id
             ));
         }
         if device.scope_id.trim().is_empty() {

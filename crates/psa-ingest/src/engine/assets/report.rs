@@ -94,6 +94,11 @@ pub struct AssetSyncReport {
     pub in_several_scopes: u64,
     /// Assets whose agent status the status step changed.
     pub agent_status_changed: u64,
+    /// Values beyond what the store keeps (a CPU core count above
+    /// [`MAX_STORED_CPU_CORES`](crate::ports::MAX_STORED_CPU_CORES), memory
+    /// above [`MAX_STORED_RAM_BYTES`](crate::ports::MAX_STORED_RAM_BYTES)):
+    /// stored as null, the rest of the device kept.
+    pub values_not_stored: u64,
     /// Scopes walked in full.
     pub full_walks: u64,
     /// Scopes walked incrementally.
@@ -121,6 +126,7 @@ impl AssetSyncReport {
         self.confirmed_retirements += other.confirmed_retirements;
         self.in_several_scopes += other.in_several_scopes;
         self.agent_status_changed += other.agent_status_changed;
+        self.values_not_stored += other.values_not_stored;
         self.full_walks += other.full_walks;
         self.incremental_walks += other.incremental_walks;
         self.timings.fetch += other.timings.fetch;
