@@ -1,6 +1,7 @@
 //! A store wrapper for crash-consistency and fencing tests.
 //!
-//! [`FaultyStore`] wraps any [`Store`] and numbers every write call of its
+//! [`FaultyStore`](crate::store::FaultyStore) wraps any
+//! [`Store`](psa_ingest::ports::Store) and numbers every write call of its
 //! ports (and of the fenced views made from it) from 1. It can fail the
 //! Nth write before it reaches the store, or after the store committed it
 //! (a crash between a commit and its acknowledgement), and it can pause at
