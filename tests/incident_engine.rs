@@ -258,6 +258,84 @@ async fn nul_bytes_in_vendor_text_reach_the_store_as_storable_text(store: TestSt
     assert_eq!(store.list_tickets(s.tenant).await.unwrap().len(), 20);
 }
 
+/// Two Huntress accounts in one tenant (two integrations) may both report
+/// incident 3001: each gets its own ticket, on its own client.
+async fn two_integrations_with_the_same_incident_id_get_a_ticket_each(store: TestStore) {
+    let s = setup(&store, true).await;
+    // The second account: its organization o1 is Globex's.
+    let other = support::integration(&store, s.tenant, "huntress").await;
+    let scope = NormalizedScope {
+        provider: huntress(),
+        external_id: "o1".into(),
+        name: "Globex".into(),
+        kind: ScopeKind::Organization,
+        parent: None,
+    };
+    store
+        .upsert_scopes(s.tenant, other, &[scope])
+        .await
+        .unwrap();
+    store
+        .link_scope(
+            s.tenant,
+            other,
+            "o1",
+            Some(s.demo.clients.globex),
+            ScopeLinkBy::User,
+        )
+        .await
+        .unwrap();
+    let settings = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings;
+    let version = store
+        .get_integration(s.tenant, other)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings_version;
+    store
+        .update_settings(s.tenant, other, version, settings)
+        .await
+        .unwrap();
+
+    let feed = Feed::default();
+    feed.push(incident("3001", "o1", IncidentStatus::Open, 1));
+    let first = poll(&store, &s, &feed).await;
+    let second_setup = Setup {
+        demo: s.demo.clone(),
+        tenant: s.tenant,
+        integration: other,
+    };
+    let second = poll(&store, &second_setup, &feed).await;
+    assert_eq!((first.tickets_created, second.tickets_created), (1, 1));
+
+    let tickets = store.list_tickets(s.tenant).await.unwrap();
+    let mut clients: Vec<_> = tickets
+        .iter()
+        .filter(|t| t.source_reference.as_deref() == Some("3001"))
+        .map(|t| t.client_id)
+        .collect();
+    clients.sort();
+    let mut expected = vec![s.demo.clients.acme, s.demo.clients.globex];
+    expected.sort();
+    assert_eq!(clients, expected, "{tickets:#?}");
+    let a = store
+        .get_alert(s.tenant, s.integration, "3001")
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store
+        .get_alert(s.tenant, other, "3001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(a.ticket_id, b.ticket_id);
+}
+
 async fn a_new_incident_becomes_one_routed_self_contained_ticket(store: TestStore) {
     let s = setup(&store, true).await;
     // An asset named like the incident's host (case differs) on the mapped client.
@@ -701,6 +779,7 @@ async fn two_polls_racing_never_make_two_tickets_for_one_incident(store: TestSto
 
 psa_store::backend_tests!(
     nul_bytes_in_vendor_text_reach_the_store_as_storable_text,
+    two_integrations_with_the_same_incident_id_get_a_ticket_each,
     a_new_incident_becomes_one_routed_self_contained_ticket,
     an_update_adds_a_note_and_a_close_closes_the_ticket,
     auto_close_off_keeps_the_ticket_open,

@@ -45,8 +45,9 @@
 //! - **Settings** are replaced by compare-and-set on `settings_version`.
 //! - **Ticket numbers** come from a per-tenant counter row bumped inside the
 //!   creating transaction: no gaps after a rollback, no duplicates under
-//!   concurrency. `(tenant, source, source_reference)` is unique, so one
-//!   incident is one ticket.
+//!   concurrency. One incident is one ticket per integration: the alert row
+//!   (unique per integration and incident id) links them, and its row lock
+//!   serializes racing creators.
 //! - **Secrets** are AES-256-GCM encrypted with a fresh nonce per write and
 //!   the tenant and name bound as associated data, under a [`SecretKey`]
 //!   given by the embedding service. A wrong key is a clear

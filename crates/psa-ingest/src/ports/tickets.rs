@@ -25,7 +25,9 @@ pub struct NewTicket {
     pub subcategory_id: Option<CategoryId>,
     /// Origin, e.g. `huntress`.
     pub source: Option<String>,
-    /// The origin's id; `(source, source_reference)` is unique per tenant.
+    /// The origin's id (e.g. the incident id). Not unique: two integrations of
+    /// one provider may report the same id; alert rows keep one ticket per
+    /// incident per integration.
     pub source_reference: Option<String>,
     /// Extra attributes.
     pub attributes: serde_json::Value,

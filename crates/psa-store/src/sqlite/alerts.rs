@@ -141,19 +141,9 @@ pub(crate) async fn create_ticket(
         let existing = match current {
             None => return Err(not_found("alert", alert)),
             Some(Some(ticket_id)) => Some(ticket_id),
-            // Another alert (or a direct create) may already own the reference.
-            Some(None) => match (&ticket.source, &ticket.source_reference) {
-                (Some(source), Some(reference)) => sqlx::query_scalar(
-                    "SELECT ticket_id FROM tickets WHERE tenant = ?1 AND source = ?2 AND source_reference = ?3",
-                )
-                .bind(id(tenant))
-                .bind(source)
-                .bind(reference)
-                .fetch_optional(&mut *tx)
-                .await
-                .ctx("find ticket by source reference")?,
-                _ => None,
-            },
+            // The alert row is the link: one ticket per incident per
+            // integration (two accounts of one provider may share an id).
+            Some(None) => None,
         };
         let (ticket_id, created) = match existing {
             Some(existing) => (ticket_id(&existing)?, false),
