@@ -127,19 +127,6 @@ impl Context {
     }
 }
 
-async fn set_settings(
-    store: &PsaStore,
-    tenant: TenantId,
-    id: IntegrationId,
-    settings: serde_json::Value,
-) {
-    let record = store.get_integration(tenant, id).await.unwrap().unwrap();
-    store
-        .update_settings(tenant, id, record.settings_version, settings)
-        .await
-        .unwrap();
-}
-
 /// Claims the integration's `job` for this scenario (an hour-long lease).
 async fn claim(store: &PsaStore, tenant: TenantId, integration: IntegrationId, job: Job) -> Lease {
     let now = Utc::now();
@@ -155,13 +142,9 @@ async fn claim(store: &PsaStore, tenant: TenantId, integration: IntegrationId, j
 
 async fn demo_tenant(store: &PsaStore) -> DemoTenant {
     store
-        .seed_demo_tenant(&format!("MSP {}", uuid_like()))
+        .seed_demo_tenant(&format!("MSP {}", TenantId::new()))
         .await
         .unwrap()
-}
-
-fn uuid_like() -> String {
-    psa_ingest::TenantId::new().to_string()
 }
 
 // ---------------------------------------------------------------- Tanium
@@ -190,7 +173,7 @@ async fn tanium_scenario(store: &TestStore, fault: Option<(u64, FaultPoint)>) ->
     let demo = demo_tenant(store).await;
     let tenant = demo.tenant;
     let integration = support::integration(store, tenant, "tanium").await;
-    set_settings(
+    support::set_settings(
         store,
         tenant,
         integration,
@@ -273,7 +256,7 @@ async fn huntress_scenario(
     let tenant = demo.tenant;
     let tanium = asset_named(store, &demo, "acme-lt01").await;
     let integration = support::integration(store, tenant, "huntress").await;
-    set_settings(
+    support::set_settings(
         store,
         tenant,
         integration,
@@ -310,7 +293,7 @@ async fn huntress_scenario(
     ] {
         incidents.insert(key.to_owned(), value);
     }
-    set_settings(store, tenant, integration, settings).await;
+    support::set_settings(store, tenant, integration, settings).await;
     let lease = claim(store, tenant, integration, Job::Incidents).await;
 
     let faulty = FaultyStore::new(Arc::new(store.store().clone()));

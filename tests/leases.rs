@@ -11,8 +11,8 @@ use psa_ingest::ports::{
 };
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{ProviderRegistry, ProviderSecrets};
+use psa_store::PsaStore;
 use psa_store::test_util::TestStore;
-use psa_store::{OpenOptions, PsaStore};
 use psa_sync::jobs::{JobRequest, run_job};
 use psa_sync::{CancellationToken, Job, SyncError, Worker, WorkerConfig};
 use psa_testkit::store::{FaultyStore, WriteOutcome};
@@ -47,7 +47,7 @@ async fn setup(store: &PsaStore) -> Setup {
         .unwrap();
     let demo = store.seed_demo_tenant("MSP").await.unwrap();
     let integration = support::integration(store, demo.tenant, "tanium").await;
-    edit_settings(store, demo.tenant, integration, |s| {
+    support::edit_settings(store, demo.tenant, integration, |s| {
         *s = serde_json::json!({ "gateway_url": sim.gateway_url(), "page_size": 2 });
     })
     .await;
@@ -69,40 +69,6 @@ async fn setup(store: &PsaStore) -> Setup {
     }
 }
 
-async fn edit_settings(
-    store: &PsaStore,
-    tenant: TenantId,
-    integration: IntegrationId,
-    edit: impl FnOnce(&mut serde_json::Value),
-) {
-    let record = store
-        .get_integration(tenant, integration)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut settings = record.settings;
-    edit(&mut settings);
-    store
-        .update_settings(tenant, integration, record.settings_version, settings)
-        .await
-        .unwrap();
-}
-
-/// A handle of its own on the test's database, as another worker process
-/// would have.
-async fn own_store(store: &TestStore) -> Arc<PsaStore> {
-    Arc::new(
-        PsaStore::open_with(
-            store.url(),
-            OpenOptions::new()
-                .secret_key(store.secret_key().clone())
-                .max_connections(4),
-        )
-        .await
-        .unwrap(),
-    )
-}
-
 fn config(id: &str, lease: Duration) -> WorkerConfig {
     WorkerConfig {
         id: id.to_owned(),
@@ -113,20 +79,21 @@ fn config(id: &str, lease: Duration) -> WorkerConfig {
     }
 }
 
-/// Names of the integration's assets, sorted.
+/// Names of the integration's assets, sorted: every host name the
+/// simulator holds, and the old name, looked up under every client.
 async fn asset_names(store: &PsaStore, setup: &Setup) -> Vec<String> {
+    let clients = store.list_clients(setup.tenant).await.unwrap();
+    let mut hosts: Vec<String> = setup.sim.endpoints().into_iter().map(|e| e.name).collect();
+    hosts.push("ACME-OLD-NAME".to_owned());
     let mut names = Vec::new();
-    for endpoint in setup.sim.endpoints() {
-        for name in [endpoint.name.clone(), "ACME-OLD-NAME".to_owned()] {
-            let client = store.list_clients(setup.tenant).await.unwrap();
-            for c in client {
-                for found in store
-                    .find_assets_by_hostname(setup.tenant, c.id, &name)
-                    .await
-                    .unwrap()
-                {
-                    names.push(found.name);
-                }
+    for client in &clients {
+        for host in &hosts {
+            for found in store
+                .find_assets_by_hostname(setup.tenant, client.id, host)
+                .await
+                .unwrap()
+            {
+                names.push(found.name);
             }
         }
     }
@@ -135,16 +102,14 @@ async fn asset_names(store: &PsaStore, setup: &Setup) -> Vec<String> {
     names
 }
 
-/// Polls `check` until it holds (or fails after two minutes).
-async fn wait_for<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while !check().await {
-        assert!(std::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+/// The device job of the setup's integration, run by hand (no fence).
+fn devices_job(s: &Setup) -> JobRequest {
+    JobRequest {
+        tenant: s.tenant,
+        integration: s.integration,
+        provider: psa_ingest::ProviderId::new("tanium").unwrap(),
+        job: Job::Devices,
+        fence: None,
     }
 }
 
@@ -158,7 +123,7 @@ async fn a_worker_paused_past_its_lease_lands_nothing_after_a_takeover(store: Te
 
     // Worker A reads the group, then stops (a long GC pause, a frozen VM)
     // just before its first asset write; its renewals stop with it.
-    let paused = FaultyStore::new(own_store(&store).await);
+    let paused = FaultyStore::new(support::own_store(&store).await);
     paused.faults().pause_at_first("write_assets");
     let a = Worker::builder(Arc::new(paused.clone()), Arc::clone(&s.registry))
         .config(config("worker-a", Duration::from_secs(2)))
@@ -178,7 +143,7 @@ async fn a_worker_paused_past_its_lease_lands_nothing_after_a_takeover(store: Te
         s.sim
             .modify_endpoint(&first, |e| e.name = "ACME-NEW-NAME".to_owned())
     );
-    let b_store = own_store(&store).await;
+    let b_store = support::own_store(&store).await;
     let b = Worker::builder(Arc::clone(&b_store), Arc::clone(&s.registry))
         .config(config("worker-b", Duration::from_secs(30)))
         .env(|_| None)
@@ -190,7 +155,7 @@ async fn a_worker_paused_past_its_lease_lands_nothing_after_a_takeover(store: Te
         async move { b.run(stop).await }
     });
     let after = Utc::now();
-    wait_for("worker B finished the job it took over", || async {
+    support::wait_for("worker B finished the job it took over", || async {
         store
             .list_scheduled_jobs(s.tenant, s.integration)
             .await
@@ -245,7 +210,7 @@ async fn a_failed_lease_renewal_stops_the_job_at_once(store: TestStore) {
     // A walk that would take half a minute.
     s.sim
         .inject(FaultRule::new(Fault::Slow(Duration::from_secs(30))).on_operation("Endpoints"));
-    let faulty = FaultyStore::new(own_store(&store).await);
+    let faulty = FaultyStore::new(support::own_store(&store).await);
     faulty.faults().fail_renewals();
     let worker = Worker::builder(Arc::new(faulty.clone()), Arc::clone(&s.registry))
         .config(config("worker-a", Duration::from_millis(300)))
@@ -258,7 +223,7 @@ async fn a_failed_lease_renewal_stops_the_job_at_once(store: TestStore) {
         let stop = stop.clone();
         async move { worker.run(stop).await }
     });
-    wait_for("the device run was stopped", || async {
+    support::wait_for("the device run was stopped", || async {
         store
             .list_sync_runs(s.tenant, s.integration, 5)
             .await
@@ -308,17 +273,11 @@ async fn a_job_past_its_deadline_stops_and_says_why(store: TestStore) {
     let s = setup(&store).await;
     s.sim
         .inject(FaultRule::new(Fault::Slow(Duration::from_secs(30))).on_operation("Endpoints"));
-    edit_settings(&store, s.tenant, s.integration, |settings| {
+    support::edit_settings(&store, s.tenant, s.integration, |settings| {
         settings["schedule"] = serde_json::json!({ "job_deadline_seconds": 1 });
     })
     .await;
-    let request = JobRequest {
-        tenant: s.tenant,
-        integration: s.integration,
-        provider: psa_ingest::ProviderId::new("tanium").unwrap(),
-        job: Job::Devices,
-        fence: None,
-    };
+    let request = devices_job(&s);
     let error = run_job(store.store(), &s.registry, &request, None)
         .await
         .unwrap_err();
@@ -361,17 +320,11 @@ async fn a_job_past_its_deadline_stops_and_says_why(store: TestStore) {
 
 async fn a_walk_past_its_page_cap_fails_instead_of_running_on(store: TestStore) {
     let s = setup(&store).await;
-    edit_settings(&store, s.tenant, s.integration, |settings| {
+    support::edit_settings(&store, s.tenant, s.integration, |settings| {
         settings["schedule"] = serde_json::json!({ "max_pages_per_walk": 1 });
     })
     .await;
-    let request = JobRequest {
-        tenant: s.tenant,
-        integration: s.integration,
-        provider: psa_ingest::ProviderId::new("tanium").unwrap(),
-        job: Job::Devices,
-        fence: None,
-    };
+    let request = devices_job(&s);
     run_job(store.store(), &s.registry, &request, None)
         .await
         .unwrap();

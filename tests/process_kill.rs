@@ -37,19 +37,6 @@ struct Tenant {
     _huntress: HuntressSim,
 }
 
-async fn set_settings(
-    store: &PsaStore,
-    tenant: TenantId,
-    id: IntegrationId,
-    settings: serde_json::Value,
-) {
-    let record = store.get_integration(tenant, id).await.unwrap().unwrap();
-    store
-        .update_settings(tenant, id, record.settings_version, settings)
-        .await
-        .unwrap();
-}
-
 /// A tenant with a Tanium integration (two mapped groups of pages taking
 /// 1 s each: the walk takes seconds) and a Huntress one (12 open incidents
 /// on 12 organizations and hosts, 0.3 s a request: each ticket waits for
@@ -95,7 +82,7 @@ async fn tenant(store: &PsaStore, times: Times) -> Tenant {
         .unwrap();
     let t = demo.tenant;
     let tanium_id = support::integration(store, t, "tanium").await;
-    set_settings(
+    support::set_settings(
         store,
         t,
         tanium_id,
@@ -121,7 +108,7 @@ async fn tenant(store: &PsaStore, times: Times) -> Tenant {
         .unwrap();
 
     let huntress_id = support::integration(store, t, "huntress").await;
-    set_settings(
+    support::set_settings(
         store,
         t,
         huntress_id,
@@ -158,7 +145,7 @@ async fn tenant(store: &PsaStore, times: Times) -> Tenant {
     ] {
         incidents.insert(key.to_owned(), value);
     }
-    set_settings(store, t, huntress_id, settings).await;
+    support::set_settings(store, t, huntress_id, settings).await;
     Tenant {
         id: t,
         integrations: vec![tanium_id, huntress_id],
@@ -190,19 +177,6 @@ async fn finished(child: Child) {
         output.status.success(),
         "the worker process failed: {output:?}"
     );
-}
-
-/// Polls `check` until it holds (or fails after two minutes).
-async fn wait_for<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while !check().await {
-        assert!(std::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn counts(store: &PsaStore, tenant: TenantId) -> (i64, i64) {
@@ -244,7 +218,7 @@ async fn a_worker_killed_mid_walk_and_mid_poll_converges_after_a_restart(store: 
     // Killed while the walk reads its pages and after the first ticket.
     let killed = tenant(&store, times).await;
     let mut doomed = worker_process(&store, "doomed", times);
-    wait_for("the walk under way and the first ticket in", || async {
+    support::wait_for("the walk under way and the first ticket in", || async {
         let (_, tickets) = counts(&store, killed.id).await;
         let walking = store
             .list_sync_runs(killed.id, killed.integrations[0], 5)
@@ -268,7 +242,7 @@ async fn a_worker_killed_mid_walk_and_mid_poll_converges_after_a_restart(store: 
     }
 
     // A new process takes the jobs over once the dead one's leases expire.
-    wait_for("the dead worker's leases expired", || async {
+    support::wait_for("the dead worker's leases expired", || async {
         let mut held = 0;
         for id in &killed.integrations {
             held += store

@@ -13,8 +13,7 @@ use psa_ingest::ports::{
 };
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{ProviderRegistry, ProviderSecrets};
-use psa_store::test_util::TestStore;
-use psa_store::{DemoTenant, OpenOptions, PsaStore};
+use psa_store::{DemoTenant, PsaStore};
 use psa_sync::jobs::JobKind;
 use psa_sync::{
     CancellationToken, Job, ProgressEvent, SyncEvent, SyncEventKind, Worker, WorkerConfig,
@@ -96,19 +95,6 @@ impl Tenant {
     }
 }
 
-async fn set_settings(
-    store: &PsaStore,
-    tenant: TenantId,
-    id: IntegrationId,
-    settings: serde_json::Value,
-) {
-    let record = store.get_integration(tenant, id).await.unwrap().unwrap();
-    store
-        .update_settings(tenant, id, record.settings_version, settings)
-        .await
-        .unwrap();
-}
-
 /// A seeded tenant with both integrations connected (which syncs their
 /// scopes and schedules their jobs) and the incident routing complete.
 async fn add_tenant(
@@ -121,7 +107,7 @@ async fn add_tenant(
     let tenant = demo.tenant;
 
     let tanium = support::integration(store, tenant, "tanium").await;
-    set_settings(
+    support::set_settings(
         store,
         tenant,
         tanium,
@@ -135,7 +121,7 @@ async fn add_tenant(
         .unwrap();
 
     let huntress = support::integration(store, tenant, "huntress").await;
-    set_settings(
+    support::set_settings(
         store,
         tenant,
         huntress,
@@ -169,7 +155,7 @@ async fn add_tenant(
     ] {
         incidents.insert(key.to_owned(), value);
     }
-    set_settings(store, tenant, huntress, settings).await;
+    support::set_settings(store, tenant, huntress, settings).await;
     Tenant {
         demo,
         tanium,
@@ -185,20 +171,6 @@ fn config(id: &str) -> WorkerConfig {
         max_jobs: 4,
         shutdown_grace: Duration::from_secs(10),
     }
-}
-
-/// A store of its own (own pool), as a separate worker process would have.
-async fn own_store(store: &TestStore) -> Arc<PsaStore> {
-    Arc::new(
-        PsaStore::open_with(
-            store.url(),
-            OpenOptions::new()
-                .secret_key(store.secret_key().clone())
-                .max_connections(4),
-        )
-        .await
-        .unwrap(),
-    )
 }
 
 fn worker(store: Arc<PsaStore>, registry: Arc<ProviderRegistry>, id: &str) -> Worker<PsaStore> {
@@ -301,7 +273,7 @@ async fn three_workers_share_a_hundred_tenants() {
     let mut handles = Vec::new();
     for n in 0..3 {
         let worker = worker(
-            own_store(&store).await,
+            support::own_store(&store).await,
             Arc::clone(&registry),
             &format!("w{n}"),
         );
@@ -376,7 +348,7 @@ async fn a_killed_workers_lease_is_taken_over_and_its_work_converges() {
     );
 
     let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
-    let doomed = Worker::builder(own_store(&store).await, Arc::clone(&registry))
+    let doomed = Worker::builder(support::own_store(&store).await, Arc::clone(&registry))
         .config(WorkerConfig {
             lease: Duration::from_secs(10),
             ..config("doomed")
@@ -441,7 +413,7 @@ async fn a_killed_workers_lease_is_taken_over_and_its_work_converges() {
     // The survivor takes over once the dead worker's leases expire.
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
-    let survivor = Worker::builder(own_store(&store).await, Arc::clone(&registry))
+    let survivor = Worker::builder(support::own_store(&store).await, Arc::clone(&registry))
         .config(config("survivor"))
         .env(|_| None)
         .subscriber(Arc::new(move |event: &SyncEvent| {
@@ -573,7 +545,7 @@ async fn shutdown_releases_the_lease_of_a_stopped_job() {
         .inject(FaultRule::new(Fault::Slow(Duration::from_millis(300))).on_operation("Endpoints"));
 
     let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
-    let stopping = Worker::builder(own_store(&store).await, Arc::clone(&registry))
+    let stopping = Worker::builder(support::own_store(&store).await, Arc::clone(&registry))
         .config(WorkerConfig {
             shutdown_grace: Duration::ZERO,
             ..config("stopping")
@@ -607,7 +579,7 @@ async fn shutdown_releases_the_lease_of_a_stopped_job() {
     assert_eq!(tanium["devices_full"], [RunOutcome::Cancelled]);
 
     sims.tanium.clear_faults();
-    let after = worker(own_store(&store).await, registry, "after");
+    let after = worker(support::own_store(&store).await, registry, "after");
     let report = after.run_until_idle().await.unwrap();
     assert_eq!((report.succeeded, report.failed), (2, 0));
     check_converged(store.store(), &tenant, expected_tickets(&sims)).await;

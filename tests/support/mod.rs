@@ -6,7 +6,10 @@ pub mod snapshot;
 
 use psa_ingest::ports::{IntegrationStore, NewIntegration};
 use psa_ingest::{IntegrationId, ProviderId, TenantId};
-use psa_store::{Backend, PsaStore};
+use psa_store::test_util::TestStore;
+use psa_store::{Backend, OpenOptions, PsaStore};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Creates an integration of `provider` for the tenant.
 pub async fn integration(store: &PsaStore, tenant: TenantId, provider: &str) -> IntegrationId {
@@ -70,5 +73,61 @@ pub async fn count_for_tenant(store: &PsaStore, sql: &'static str, tenant: Tenan
             .fetch_one(store.sqlite_pool().unwrap())
             .await
             .unwrap(),
+    }
+}
+
+/// Replaces the integration's settings (compare-and-set on the current
+/// version).
+pub async fn set_settings(
+    store: &PsaStore,
+    tenant: TenantId,
+    id: IntegrationId,
+    settings: serde_json::Value,
+) {
+    edit_settings(store, tenant, id, |current| *current = settings).await;
+}
+
+/// Edits the integration's settings in place (compare-and-set).
+pub async fn edit_settings(
+    store: &PsaStore,
+    tenant: TenantId,
+    id: IntegrationId,
+    edit: impl FnOnce(&mut serde_json::Value),
+) {
+    let record = store.get_integration(tenant, id).await.unwrap().unwrap();
+    let mut settings = record.settings;
+    edit(&mut settings);
+    store
+        .update_settings(tenant, id, record.settings_version, settings)
+        .await
+        .unwrap();
+}
+
+/// A handle of its own on the test's database (its own pool), as another
+/// worker process would have.
+pub async fn own_store(store: &TestStore) -> Arc<PsaStore> {
+    Arc::new(
+        PsaStore::open_with(
+            store.url(),
+            OpenOptions::new()
+                .secret_key(store.secret_key().clone())
+                .max_connections(4),
+        )
+        .await
+        .unwrap(),
+    )
+}
+
+/// Polls `check` every 20 ms until it holds; fails after two minutes
+/// naming `what` never happened.
+pub async fn wait_for<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

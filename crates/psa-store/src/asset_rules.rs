@@ -156,10 +156,10 @@ pub(crate) struct ExtensionColumns {
 }
 
 impl ExtensionColumns {
-    pub(crate) fn of(write: &AssetWrite) -> StoreResult<Self> {
+    pub(crate) fn of(write: &AssetWrite) -> Self {
         let device = &write.device;
         let hardware = &device.hardware;
-        Ok(Self {
+        Self {
             table: ExtensionTable::for_type(&device.device_type),
             asset_id: write.asset_id.0,
             os_name: non_empty(&device.os.name),
@@ -181,7 +181,7 @@ impl ExtensionColumns {
             current_user_name: non_empty(&device.users.current_user),
             last_logged_in_user: non_empty(&device.users.last_logged_in_user),
             installed_software: json_list(&device.installed_software),
-        })
+        }
     }
 }
 
@@ -230,7 +230,7 @@ impl<'a> WritePlan<'a> {
         let all: Vec<&AssetWrite> = creates.iter().chain(&updates).copied().collect();
         let (mut workstations, mut servers) = (Vec::new(), Vec::new());
         for write in &all {
-            let columns = ExtensionColumns::of(write)?;
+            let columns = ExtensionColumns::of(write);
             match columns.table {
                 ExtensionTable::Workstation => workstations.push(columns),
                 ExtensionTable::Server => servers.push(columns),

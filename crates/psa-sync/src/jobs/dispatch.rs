@@ -9,7 +9,7 @@ use crate::events::{Observer, SyncSubscriber};
 use crate::schedule::{Job, ScheduleSettings};
 use chrono::Utc;
 use psa_ingest::engine::assets::AssetEngineOptions;
-use psa_ingest::ports::{Fence, RunOutcome, Store, SyncStateUpdate, SyncStatus};
+use psa_ingest::ports::{Fence, Integration, RunOutcome, Store, SyncStateUpdate, SyncStatus};
 use psa_ingest::{IntegrationId, ProviderId, TenantId};
 use psa_registry::ProviderRegistry;
 use serde::{Deserialize, Serialize};
@@ -79,7 +79,7 @@ async fn run_within_deadline<S: Store + ?Sized>(
     let deadline = schedule.job_deadline.to_std().unwrap_or(Duration::MAX);
     match tokio::time::timeout(
         deadline,
-        run_steps(store, registry, request, schedule, subscriber),
+        run_steps(store, registry, request, &record, schedule, subscriber),
     )
     .await
     {
@@ -124,6 +124,7 @@ async fn run_steps<S: Store + ?Sized>(
     store: &S,
     registry: &ProviderRegistry,
     request: &JobRequest,
+    record: &Integration,
     schedule: ScheduleSettings,
     subscriber: Option<Arc<dyn SyncSubscriber>>,
 ) -> Result<Vec<JobReport>, SyncError> {
@@ -141,10 +142,6 @@ async fn run_steps<S: Store + ?Sized>(
             Ok(vec![JobReport::Scopes(report)])
         }
         Job::Devices => {
-            let record = store
-                .get_integration(tenant, integration)
-                .await?
-                .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
             // `last_full_sync_at` is the oldest scope's full walk: when one
             // is due, the scopes are synced first (new groups, renames).
             let scopes_due = record
