@@ -14,12 +14,16 @@ use psa_ingest::engine::EngineError;
 use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions};
 use psa_ingest::engine::incidents::{CURSOR_KEY, IncidentEngine, IncidentPollReport};
 use psa_ingest::ports::{
-    AlertStore, IntegrationStore, ScopeLinkBy, ScopeMappingStore, TicketStore,
+    AlertStore, CatalogStore, IntegrationStore, Pipeline, QuarantineFilter, QuarantineStore,
+    ScopeLinkBy, ScopeMappingStore, TicketStore,
 };
-use psa_ingest::sources::{FeedCursor, FeedItem, IncidentSource, SourceError, SourceStream};
+use psa_ingest::sources::{
+    FeedCursor, FeedItem, IncidentSource, SourceError, SourceStream, UndecodableIncident,
+};
 use psa_ingest::{IntegrationId, ProviderId, TenantId};
 use psa_store::DemoTenant;
 use psa_store::test_util::TestStore;
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 fn huntress() -> ProviderId {
@@ -60,12 +64,28 @@ fn incident(id: &str, org: &str, status: IncidentStatus, minute: i64) -> Normali
 
 /// An append-only feed: an update is a new entry. The cursor is the index
 /// of the next entry. It can fail at one index, and knows one extra scope.
+/// Entries at `undecodable` come as records that cannot be decoded. Read
+/// again, a record is the newest entry with its id once `fixed` is set (the
+/// vendor's current version read by a fixed decoder), else still
+/// undecodable.
 #[derive(Default)]
 struct Feed {
     entries: Mutex<Vec<NormalizedIncident>>,
     fail_at: Mutex<Option<usize>>,
     cursors_seen: Mutex<Vec<Option<FeedCursor>>>,
     known_scope: Option<NormalizedScope>,
+    undecodable: Mutex<HashSet<usize>>,
+    fixed: Mutex<bool>,
+    rereads: Mutex<Vec<String>>,
+}
+
+fn undecodable_record(incident: &NormalizedIncident) -> UndecodableIncident {
+    UndecodableIncident {
+        id: Some(incident.external_id.clone()),
+        json_path: "closed_at".into(),
+        message: "input contains invalid characters".into(),
+        payload: serde_json::json!({ "id": incident.external_id, "closed_at": "3rd of May" }),
+    }
 }
 
 impl Feed {
@@ -84,6 +104,7 @@ impl IncidentSource for Feed {
         self.cursors_seen.lock().unwrap().push(cursor.cloned());
         let start: usize = cursor.map_or(0, |c| c.0.parse().unwrap());
         let fail_at = *self.fail_at.lock().unwrap();
+        let undecodable = self.undecodable.lock().unwrap().clone();
         let items: Vec<Result<FeedItem, SourceError>> = self
             .entries
             .lock()
@@ -97,8 +118,13 @@ impl IncidentSource for Feed {
                         message: "500 from the provider".into(),
                         source: None,
                     })
+                } else if undecodable.contains(&i) {
+                    Ok(FeedItem::Undecodable {
+                        record: undecodable_record(incident),
+                        cursor: Some(FeedCursor((i + 1).to_string())),
+                    })
                 } else {
-                    Ok(FeedItem {
+                    Ok(FeedItem::Incident {
                         incident: incident.clone(),
                         cursor: FeedCursor((i + 1).to_string()),
                     })
@@ -106,6 +132,28 @@ impl IncidentSource for Feed {
             })
             .collect();
         Box::pin(stream::iter(items))
+    }
+
+    async fn reread_incident(
+        &self,
+        stored: &serde_json::Value,
+    ) -> Result<Result<NormalizedIncident, UndecodableIncident>, SourceError> {
+        let id = stored["id"].as_str().unwrap().to_owned();
+        self.rereads.lock().unwrap().push(id.clone());
+        let current = self
+            .entries
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|i| i.external_id == id)
+            .cloned()
+            .unwrap();
+        Ok(if *self.fixed.lock().unwrap() {
+            Ok(current)
+        } else {
+            Err(undecodable_record(&current))
+        })
     }
 
     async fn scope(&self, scope_id: &str) -> Result<Option<NormalizedScope>, SourceError> {
@@ -777,7 +825,246 @@ async fn two_polls_racing_never_make_two_tickets_for_one_incident(store: TestSto
     assert_eq!(refs.len(), 10);
 }
 
+async fn cursor(store: &TestStore, s: &Setup) -> serde_json::Value {
+    store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings[CURSOR_KEY]
+        .clone()
+}
+
+async fn quarantined(store: &TestStore, s: &Setup) -> Vec<psa_ingest::ports::QuarantinedRecord> {
+    store
+        .list_quarantined(s.tenant, s.integration, QuarantineFilter::default(), 100)
+        .await
+        .unwrap()
+}
+
+/// The outage of the issue, with a record no store can key by (a NUL in
+/// its organization id): the other 19 get their tickets in the same cycle,
+/// the cursor passes it, and once the vendor fixes it the next cycle makes
+/// its ticket, once.
+async fn a_poison_incident_among_twenty_is_quarantined_and_the_rest_get_tickets(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    for i in 0..20 {
+        let org = if i == 10 { "o1\0" } else { "o1" };
+        feed.push(incident(&format!("p{i}"), org, IncidentStatus::Open, i));
+    }
+
+    let report = poll(&store, &s, &feed).await;
+
+    assert_eq!(report.tickets_created, 19, "{report:?}");
+    assert_eq!(report.quarantined, 1);
+    assert_eq!(report.failed, None, "nothing stopped the cycle");
+    assert_eq!(cursor(&store, &s).await, "20", "the cursor passed it");
+    let held = quarantined(&store, &s).await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].pipeline, Pipeline::Incidents);
+    assert_eq!(held[0].record_id, "p10");
+    assert_eq!(held[0].attempts, 1);
+    assert!(held[0].error.contains("NUL"), "{}", held[0].error);
+    assert_eq!(held[0].payload, serde_json::json!({ "id": "p10" }));
+    assert!(held[0].next_retry_at > Utc::now());
+    assert_eq!(report.quarantine_failures[0].external_id, "p10");
+
+    // The vendor fixes the record: it comes again, changed.
+    feed.push(incident("p10", "o1", IncidentStatus::Open, 30));
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(report.tickets_created, 1, "{report:?}");
+    assert_eq!(report.recovered, 1);
+    assert!(quarantined(&store, &s).await.is_empty());
+    let tickets = store.list_tickets(s.tenant).await.unwrap();
+    assert_eq!(tickets.len(), 20);
+    let refs: HashSet<_> = tickets
+        .iter()
+        .map(|t| t.source_reference.clone().unwrap())
+        .collect();
+    assert_eq!(refs.len(), 20, "no duplicate");
+}
+
+/// A report that cannot be decoded (a new `closed_at` format) does not
+/// vanish: it is quarantined with its path and record, retried on its
+/// schedule (each failure pushing the next retry back), and recovered once
+/// a fixed decoder reads it.
+async fn an_undecodable_report_is_quarantined_and_recovered_by_a_fixed_decoder(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    for i in 0..4 {
+        feed.push(incident(&format!("u{i}"), "o1", IncidentStatus::Open, i));
+    }
+    feed.undecodable.lock().unwrap().insert(2);
+
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(report.tickets_created, 3);
+    assert_eq!((report.quarantined, report.undecodable), (1, 1));
+    assert_eq!(cursor(&store, &s).await, "4");
+    let held = quarantined(&store, &s).await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].record_id, "u2");
+    assert!(held[0].error.contains("closed_at"), "{}", held[0].error);
+    assert_eq!(held[0].payload["closed_at"], "3rd of May");
+
+    // Not due yet: nothing is read again.
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(report.quarantined, 0);
+    assert!(feed.rereads.lock().unwrap().is_empty());
+
+    // Due (requeued), still undecodable: one more attempt, pushed back.
+    let requeued = store
+        .requeue_quarantined(
+            s.tenant,
+            s.integration,
+            Some(Pipeline::Incidents),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(requeued, 1);
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(report.quarantined, 1);
+    let held = quarantined(&store, &s).await;
+    assert_eq!(held[0].attempts, 2);
+    assert!(held[0].next_retry_at > Utc::now() + Duration::minutes(9));
+
+    // A library upgrade fixes the decoder; the person requeues.
+    *feed.fixed.lock().unwrap() = true;
+    store
+        .requeue_quarantined(s.tenant, s.integration, None, Utc::now())
+        .await
+        .unwrap();
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!(
+        (report.tickets_created, report.recovered),
+        (1, 1),
+        "{report:?}"
+    );
+    assert!(quarantined(&store, &s).await.is_empty());
+    assert_eq!(feed.rereads.lock().unwrap().len(), 2);
+    assert_eq!(store.list_tickets(s.tenant).await.unwrap().len(), 4);
+}
+
+/// Due retries come before the feed's new records: a record that keeps
+/// failing is never starved by a busy feed.
+async fn due_retries_run_before_new_incidents(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    feed.push(incident("old", "o1", IncidentStatus::Open, 1));
+    feed.undecodable.lock().unwrap().insert(0);
+    poll(&store, &s, &feed).await;
+    *feed.fixed.lock().unwrap() = true;
+    store
+        .requeue_quarantined(s.tenant, s.integration, None, Utc::now())
+        .await
+        .unwrap();
+    feed.push(incident("new", "o1", IncidentStatus::Open, 2));
+
+    poll(&store, &s, &feed).await;
+
+    let tickets = store.list_tickets(s.tenant).await.unwrap();
+    let mut by_number: Vec<_> = tickets.iter().collect();
+    by_number.sort_by_key(|t| t.ticket_number);
+    let refs: Vec<_> = by_number
+        .iter()
+        .map(|t| t.source_reference.as_deref().unwrap())
+        .collect();
+    assert_eq!(refs, ["old", "new"]);
+}
+
+/// Closed, then raised again: the closed ticket opens into its board's
+/// default open status with a note. A ticket a person closed while the
+/// incident stayed open is left closed.
+async fn a_reopened_incident_reopens_its_ticket(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    feed.push(incident("r1", "o1", IncidentStatus::Open, 1));
+    feed.push(incident("r1", "o1", IncidentStatus::Closed, 2));
+    poll(&store, &s, &feed).await;
+    let ticket = store.list_tickets(s.tenant).await.unwrap().remove(0);
+    assert!(ticket.closed_at.is_some(), "auto-closed");
+
+    feed.push(incident("r1", "o1", IncidentStatus::Open, 3));
+    let report = poll(&store, &s, &feed).await;
+
+    assert_eq!(report.tickets_reopened, 1, "{report:?}");
+    let ticket = store
+        .get_ticket(s.tenant, ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.closed_at, None);
+    let statuses = store.list_statuses(s.tenant).await.unwrap();
+    let status = statuses
+        .iter()
+        .find(|st| st.id == ticket.status_id)
+        .unwrap();
+    assert!(status.is_default && !status.is_closed, "{status:?}");
+    let comments = store.list_comments(s.tenant, ticket.id).await.unwrap();
+    assert!(
+        comments
+            .last()
+            .unwrap()
+            .note
+            .contains("Reopened automatically"),
+        "{comments:?}"
+    );
+
+    // A person closes it while the incident stays open; an update only
+    // adds a note.
+    store
+        .set_ticket_status(s.tenant, ticket.id, s.demo.default_board.closed)
+        .await
+        .unwrap();
+    let mut update = incident("r1", "o1", IncidentStatus::Open, 4);
+    update.summary = Some("More detail from the SOC.".into());
+    feed.push(update);
+    let report = poll(&store, &s, &feed).await;
+    assert_eq!((report.notes_added, report.tickets_reopened), (1, 0));
+    let ticket = store
+        .get_ticket(s.tenant, ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(ticket.closed_at.is_some(), "the person's close stands");
+}
+
+/// A change to the report's body alone adds a note.
+async fn a_changed_body_adds_a_note(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    let mut first = incident("b1", "o1", IncidentStatus::Open, 1);
+    first.body = Some("<p>Persistence found.</p>".into());
+    feed.push(first.clone());
+    poll(&store, &s, &feed).await;
+    feed.push(first);
+    assert_eq!(poll(&store, &s, &feed).await.unchanged, 1);
+
+    let mut changed = incident("b1", "o1", IncidentStatus::Open, 2);
+    changed.body = Some("<p>Persistence found and removed.</p>".into());
+    feed.push(changed);
+    let report = poll(&store, &s, &feed).await;
+
+    assert_eq!(report.notes_added, 1, "{report:?}");
+    let ticket = store.list_tickets(s.tenant).await.unwrap().remove(0);
+    let comments = store.list_comments(s.tenant, ticket.id).await.unwrap();
+    assert!(
+        comments
+            .last()
+            .unwrap()
+            .note
+            .contains("Report details updated"),
+        "{comments:?}"
+    );
+}
+
 psa_store::backend_tests!(
+    a_poison_incident_among_twenty_is_quarantined_and_the_rest_get_tickets,
+    an_undecodable_report_is_quarantined_and_recovered_by_a_fixed_decoder,
+    due_retries_run_before_new_incidents,
+    a_reopened_incident_reopens_its_ticket,
+    a_changed_body_adds_a_note,
     nul_bytes_in_vendor_text_reach_the_store_as_storable_text,
     two_integrations_with_the_same_incident_id_get_a_ticket_each,
     a_new_incident_becomes_one_routed_self_contained_ticket,

@@ -9,7 +9,8 @@ use huntress::RateLimit;
 use huntress::RetryPolicy as HuntressRetry;
 use huntress::provider::{HuntressProvider, SECRET_API_KEY, SECRET_API_SECRET};
 use psa_ingest::ports::{
-    IntegrationStore, RunOutcome, ScheduleStore, SecretStore, SyncRunStore, SyncStatus, TicketStore,
+    IntegrationStore, QuarantineFilter, QuarantineStore, RunOutcome, ScheduleStore, SecretStore,
+    SyncRunStore, SyncStatus, TicketStore,
 };
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::{ProviderRegistry, ProviderSecrets};
@@ -649,7 +650,7 @@ async fn an_authentication_failure_marks_the_integration_until_fixed() {
 /// become tickets, and the run is recorded as partially failed with the
 /// number of records skipped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_record_that_cannot_be_read_is_counted_in_its_run() {
+async fn an_undecodable_incident_is_quarantined_shown_and_recovered_once_fixed() {
     let store = psa_store::test_util::fresh_sqlite().await;
     let sims = simulators().await;
     let registry = registry(&sims);
@@ -675,13 +676,73 @@ async fn a_record_that_cannot_be_read_is_counted_in_its_run() {
         .remove(0);
     assert_eq!(run.kind, "incidents");
     assert_eq!(run.outcome, RunOutcome::PartiallyFailed, "{run:?}");
-    assert_eq!(run.counts["records_skipped"], 1);
-    assert!(run.error.unwrap().contains("1 records could not be read"));
+    assert_eq!(run.counts["quarantined"], 1);
+    assert_eq!(run.counts["undecodable"], 1);
+    assert_eq!(run.counts["in_quarantine"], 1);
+    let error = run.error.unwrap();
+    assert!(
+        error.contains("1 records of this integration are in quarantine"),
+        "{error}"
+    );
+    assert!(
+        error.contains("updated_at"),
+        "the JSON path is named: {error}"
+    );
+    let integration = store
+        .get_integration(tenant.id(), tenant.huntress)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        integration
+            .sync_error
+            .is_some_and(|e| e.contains("in quarantine")),
+        "a person sees it on the integration"
+    );
+    let held = store
+        .list_quarantined(
+            tenant.id(),
+            tenant.huntress,
+            QuarantineFilter::default(),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].record_id, open.id.to_string());
+    assert_eq!(held[0].payload["updated_at"], "not a timestamp");
     let tickets = store.list_tickets(tenant.id()).await.unwrap();
     assert_eq!(tickets.len(), expected_tickets(&sims) - 1);
-    assert!(
-        tickets
-            .iter()
-            .all(|t| t.source_reference.as_deref() != Some(&*open.id.to_string()))
+
+    // The vendor fixes the record; the person requeues it (or waits for
+    // its retry). The next poll decodes it again and makes its ticket.
+    sims.huntress.set_odd_shape(open.id, None);
+    assert_eq!(
+        store
+            .requeue_quarantined(tenant.id(), tenant.huntress, None, Utc::now())
+            .await
+            .unwrap(),
+        1
     );
+    store
+        .set_job_due(tenant.id(), tenant.huntress, "incidents", Utc::now())
+        .await
+        .unwrap();
+    worker.run_until_idle().await.unwrap();
+    let run = store
+        .list_sync_runs(tenant.id(), tenant.huntress, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(run.outcome, RunOutcome::Succeeded, "{run:?}");
+    assert_eq!(run.counts["in_quarantine"], 0);
+    assert_eq!(
+        store
+            .count_quarantined(tenant.id(), tenant.huntress)
+            .await
+            .unwrap(),
+        0
+    );
+    let tickets = store.list_tickets(tenant.id()).await.unwrap();
+    assert_eq!(tickets.len(), expected_tickets(&sims));
 }

@@ -62,10 +62,10 @@ async fn poll(
 fn assert_ascending(items: &[FeedItem]) {
     for pair in items.windows(2) {
         assert!(
-            pair[0].incident.updated_at <= pair[1].incident.updated_at,
+            pair[0].incident().unwrap().updated_at <= pair[1].incident().unwrap().updated_at,
             "not ascending: {:?} then {:?}",
-            pair[0].cursor,
-            pair[1].cursor
+            pair[0].cursor(),
+            pair[1].cursor()
         );
     }
 }
@@ -82,7 +82,7 @@ async fn a_backfill_of_2000_incidents_is_complete_ascending_and_costs_2k_minus_1
     assert_ascending(&items);
     let ids: HashSet<_> = items
         .iter()
-        .map(|i| i.incident.external_id.clone())
+        .map(|i| i.incident().unwrap().external_id.clone())
         .collect();
     assert_eq!(ids.len(), 2_000, "no duplicates, nothing missing");
     // Four pages: walked down once, the three above the last fetched again.
@@ -93,13 +93,17 @@ async fn a_backfill_of_2000_incidents_is_complete_ascending_and_costs_2k_minus_1
         && r.contains("sort_direction=desc")));
 
     let last = items.last().unwrap();
-    assert_eq!(last.incident.updated_at, summary.newest_update.unwrap());
-    assert!(
-        last.cursor
-            .0
-            .ends_with(&format!("|{}", last.incident.external_id))
+    assert_eq!(
+        last.incident().unwrap().updated_at,
+        summary.newest_update.unwrap()
     );
-    let first = &items[0].incident;
+    assert!(
+        last.cursor()
+            .unwrap()
+            .0
+            .ends_with(&format!("|{}", last.incident().unwrap().external_id))
+    );
+    let first = items[0].incident().unwrap();
     assert_eq!(
         first.portal_url.as_deref(),
         Some(
@@ -130,7 +134,11 @@ async fn a_backfill_stops_at_backfill_from() {
 
     let items = poll(&source, None, backfill_from).await;
     assert_eq!(items.len(), expected);
-    assert!(items.iter().all(|i| i.incident.updated_at >= backfill_from));
+    assert!(
+        items
+            .iter()
+            .all(|i| i.incident().unwrap().updated_at >= backfill_from)
+    );
     assert_ascending(&items);
     // The walk stops on the page holding the first older row, then fetches
     // the pages above it again.
@@ -155,7 +163,7 @@ async fn a_steady_state_cycle_costs_one_request_and_changes_come_next_cycle() {
 
     let first = poll(&source, None, start).await;
     assert_eq!(first.len(), 30);
-    let cursor = first.last().unwrap().cursor.clone();
+    let cursor = first.last().unwrap().cursor().cloned().unwrap();
 
     // Nothing new: one request, and only the cursor's own incident again
     // (the 60 s overlap; the others are minutes older).
@@ -163,7 +171,7 @@ async fn a_steady_state_cycle_costs_one_request_and_changes_come_next_cycle() {
     let again = poll(&source, Some(&cursor), start).await;
     let again_ids: Vec<String> = again
         .iter()
-        .map(|i| i.incident.external_id.clone())
+        .map(|i| i.incident().unwrap().external_id.clone())
         .collect();
     assert_eq!(again_ids, [ids[29].to_string()]);
     assert_eq!(sim.requests_served(), 1);
@@ -176,19 +184,23 @@ async fn a_steady_state_cycle_costs_one_request_and_changes_come_next_cycle() {
     let changed = poll(&source, Some(&cursor), start).await;
     let changed_ids: Vec<String> = changed
         .iter()
-        .map(|i| i.incident.external_id.clone())
+        .map(|i| i.incident().unwrap().external_id.clone())
         .collect();
     assert_eq!(
         changed_ids,
         [ids[29], ids[3], ids[7], added].map(|id| id.to_string())
     );
-    assert_eq!(changed[1].incident.status, IncidentStatus::Closed);
-    assert!(changed[1].incident.closed_at.is_some());
-    assert_eq!(changed[2].incident.severity.as_str(), "critical");
-    assert!(changed[3].incident.device_ref.is_none());
+    assert_eq!(
+        changed[1].incident().unwrap().status,
+        IncidentStatus::Closed
+    );
+    assert!(changed[1].incident().unwrap().closed_at.is_some());
+    assert_eq!(changed[2].incident().unwrap().severity.as_str(), "critical");
+    assert!(changed[3].incident().unwrap().device_ref.is_none());
     assert_eq!(
         changed[0]
-            .incident
+            .incident()
+            .unwrap()
             .device_ref
             .as_ref()
             .unwrap()
@@ -199,7 +211,7 @@ async fn a_steady_state_cycle_costs_one_request_and_changes_come_next_cycle() {
     assert_eq!(sim.requests_served(), 1);
 
     // The overlap: a poll from the newest cursor sees the last minute again.
-    let newest = changed.last().unwrap().cursor.clone();
+    let newest = changed.last().unwrap().cursor().cloned().unwrap();
     let overlap = poll(&source, Some(&newest), start).await;
     assert_eq!(
         overlap.len(),
@@ -237,7 +249,7 @@ async fn a_list_that_changes_during_the_walk_loses_nothing() {
     assert_ascending(&items);
     let seen: HashSet<String> = items
         .iter()
-        .map(|i| i.incident.external_id.clone())
+        .map(|i| i.incident().unwrap().external_id.clone())
         .collect();
     for id in ids.iter().chain([&added]) {
         assert!(seen.contains(&id.to_string()), "incident {id} was skipped");
@@ -245,17 +257,17 @@ async fn a_list_that_changes_during_the_walk_loses_nothing() {
     let updated = items
         .iter()
         .rev()
-        .find(|i| i.incident.external_id == ids[12].to_string())
+        .find(|i| i.incident().unwrap().external_id == ids[12].to_string())
         .unwrap();
     assert_eq!(
-        updated.incident.summary.as_deref(),
+        updated.incident().unwrap().summary.as_deref(),
         Some("updated"),
         "the newest version comes last"
     );
 }
 
 #[tokio::test]
-async fn an_undecodable_incident_is_skipped_and_kept_for_reporting() {
+async fn an_undecodable_incident_comes_in_its_place_with_its_error_and_record() {
     let sim = sim().await;
     let org = sim.add_organization("Acme Dental");
     let ids: Vec<u64> = (0..5)
@@ -267,16 +279,24 @@ async fn an_undecodable_incident_is_skipped_and_kept_for_reporting() {
     let items = poll(&source, None, sim.now() - TimeDelta::days(1)).await;
     let got: Vec<String> = items
         .iter()
-        .map(|i| i.incident.external_id.clone())
+        .filter_map(|i| Some(i.incident()?.external_id.clone()))
         .collect();
     assert_eq!(
         got,
         [ids[0], ids[1], ids[3], ids[4]].map(|id| id.to_string())
     );
-    assert_eq!(source.skipped().total(), 1);
-    let skipped = &source.skipped().recent()[0];
-    assert_eq!(skipped.id.as_deref(), Some(ids[2].to_string().as_str()));
-    assert_eq!(skipped.raw["updated_at"], "not a timestamp");
+    let undecodable: Vec<_> = items
+        .iter()
+        .filter_map(|item| match item {
+            FeedItem::Undecodable { record, .. } => Some(record),
+            FeedItem::Incident { .. } => None,
+        })
+        .collect();
+    assert_eq!(undecodable.len(), 1);
+    let record = undecodable[0];
+    assert_eq!(record.id.as_deref(), Some(ids[2].to_string().as_str()));
+    assert_eq!(record.json_path, "updated_at");
+    assert_eq!(record.payload["updated_at"], "not a timestamp");
 }
 
 #[tokio::test]
@@ -290,7 +310,7 @@ async fn a_backfill_with_host_details_lists_each_organization_once() {
     assert_ascending(&items);
     let mut with_agent = 0;
     for item in &items {
-        let Some(device) = &item.incident.device_ref else {
+        let Some(device) = &item.incident().unwrap().device_ref else {
             continue;
         };
         with_agent += 1;
@@ -351,7 +371,14 @@ async fn a_steady_state_cycle_with_host_details_reads_the_overlap_agents_once() 
     let first = poll(&source, None, start).await;
     assert_eq!(first.len(), 30);
     assert!(first.iter().all(|i| {
-        i.incident.device_ref.as_ref().unwrap().os.as_deref() == Some("Windows 11 Pro")
+        i.incident()
+            .unwrap()
+            .device_ref
+            .as_ref()
+            .unwrap()
+            .os
+            .as_deref()
+            == Some("Windows 11 Pro")
     }));
     // Three pages walked down, two fetched again, one agent got once.
     assert_eq!(count(&sim.request_log(), &format!("/v1/agents/{agent}")), 1);
@@ -359,7 +386,7 @@ async fn a_steady_state_cycle_with_host_details_reads_the_overlap_agents_once() 
 
     // Nothing new: the page, and the agent of the overlap's incident.
     sim.reset_counters();
-    let cursor = first.last().unwrap().cursor.clone();
+    let cursor = first.last().unwrap().cursor().cloned().unwrap();
     let again = poll(&source, Some(&cursor), start).await;
     assert_eq!(again.len(), 1);
     assert_eq!(
@@ -387,7 +414,7 @@ async fn a_failing_agent_listing_leaves_details_empty_and_the_feed_complete() {
     let items = poll(&source, None, sim.now() - TimeDelta::days(1)).await;
     assert_eq!(items.len(), 5);
     for item in &items {
-        let device = item.incident.device_ref.as_ref().unwrap();
+        let device = item.incident().unwrap().device_ref.as_ref().unwrap();
         assert!(device.os.is_none() && device.ip_addresses.is_empty());
     }
     // The page, the sizes, the one failed listing: no single gets after it.

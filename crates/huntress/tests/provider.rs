@@ -138,7 +138,7 @@ async fn open_makes_no_request_and_its_sources_work() {
         .await
         .unwrap();
     assert_eq!(items.len(), 1);
-    let found = &items[0].incident;
+    let found = items[0].incident().unwrap();
     assert_eq!(found.external_id, incident.to_string());
     assert_eq!(found.scope_id.as_deref(), Some(acme.to_string().as_str()));
     assert_eq!(
@@ -178,7 +178,7 @@ async fn host_details_fill_the_device_unless_turned_off() {
         .unwrap();
     assert_eq!(items.len(), 3);
     for item in &items {
-        let device = item.incident.device_ref.as_ref().unwrap();
+        let device = item.incident().unwrap().device_ref.as_ref().unwrap();
         assert_eq!(device.hostname.as_deref(), Some("ACME-WS01"));
         assert_eq!(device.os.as_deref(), Some("Windows 11 Pro"));
         assert_eq!(
@@ -208,7 +208,7 @@ async fn host_details_fill_the_device_unless_turned_off() {
         .try_collect()
         .await
         .unwrap();
-    let device = items[0].incident.device_ref.as_ref().unwrap();
+    let device = items[0].incident().unwrap().device_ref.as_ref().unwrap();
     assert_eq!(
         device.hostname.as_deref(),
         Some("ACME-WS01"),

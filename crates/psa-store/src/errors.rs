@@ -3,8 +3,9 @@
 use psa_ingest::ports::StoreError;
 
 /// Classifies a driver error: a uniqueness rule becomes
-/// [`StoreError::Conflict`], a missing referenced row (foreign key)
-/// [`StoreError::InvalidInput`], anything else [`StoreError::Backend`].
+/// [`StoreError::Conflict`], a value the database refuses
+/// [`StoreError::InvalidInput`], a missing referenced row (foreign key)
+/// [`StoreError::MissingReference`], anything else [`StoreError::Backend`].
 /// `context` says what the store was doing; bound values never appear.
 pub(crate) fn db_error(context: &'static str, err: sqlx::Error) -> StoreError {
     if let Some(db) = err.as_database_error() {
@@ -27,7 +28,7 @@ pub(crate) fn db_error(context: &'static str, err: sqlx::Error) -> StoreError {
             };
         }
         if db.is_foreign_key_violation() {
-            return StoreError::InvalidInput {
+            return StoreError::MissingReference {
                 message: format!(
                     "{context}: refers to a row that does not exist for this tenant ({constraint})"
                 ),

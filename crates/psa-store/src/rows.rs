@@ -7,8 +7,8 @@ use psa_ingest::ProviderId;
 use psa_ingest::contracts::DeviceType;
 use psa_ingest::ports::{
     Alert, Board, Category, Client, Comment, EntityMapping, Integration, KnownDevice, Lease,
-    MappingDecision, Priority, RunOutcome, ScheduledJob, ScopeMapping, ScopeSyncState, Status,
-    StoreResult, SyncRun, SyncStatus, Ticket, WalkOutcome,
+    MappingDecision, Pipeline, Priority, QuarantinedRecord, RunOutcome, ScheduledJob, ScopeMapping,
+    ScopeSyncState, Status, StoreResult, SyncRun, SyncStatus, Ticket, WalkOutcome,
 };
 use uuid::Uuid;
 
@@ -254,6 +254,22 @@ pub(crate) fn known_device<R: RowExt>(row: &R) -> StoreResult<KnownDevice> {
         content_hash: row.opt_text("content_hash")?,
         retired: row.boolean("retired")?,
         scope_id: row.opt_text("scope_id")?,
+    })
+}
+
+pub(crate) fn quarantined_record<R: RowExt>(row: &R) -> StoreResult<QuarantinedRecord> {
+    let pipeline = row.text("pipeline")?;
+    Ok(QuarantinedRecord {
+        integration_id: row.uuid("integration_id")?.into(),
+        pipeline: Pipeline::parse(&pipeline)
+            .ok_or_else(|| corrupt(format!("pipeline {pipeline:?}")))?,
+        record_id: row.text("record_id")?,
+        payload: row.json("payload")?,
+        error: row.text("error")?,
+        attempts: row.int32("attempts")?.unsigned_abs(),
+        first_failed_at: row.time("first_failed_at")?,
+        last_failed_at: row.time("last_failed_at")?,
+        next_retry_at: row.time("next_retry_at")?,
     })
 }
 

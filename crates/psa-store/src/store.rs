@@ -13,10 +13,11 @@ use psa_ingest::ports::{
     Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted, AssetBatch,
     AssetMatch, AssetStore, Board, CatalogStore, Category, Client, Comment, EntityMapping,
     EntityMappingStore, Fence, Integration, IntegrationStore, KnownDevice, Lease, NewComment,
-    NewIntegration, NewTicket, Priority, RunFinish, RunOutcome, ScheduleStore, ScheduledJob,
-    ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome, ScopeWalk,
-    SecretStore, Status, StoreError, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket,
-    TicketStore,
+    NewIntegration, NewTicket, Pipeline, Priority, QuarantineEntry, QuarantineFilter,
+    QuarantineStore, QuarantinedRecord, RetryBackoff, RunFinish, RunOutcome, ScheduleStore,
+    ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome,
+    ScopeWalk, SecretStore, Status, StoreError, StoreResult, SyncRun, SyncRunStore,
+    SyncStateUpdate, Ticket, TicketStore,
 };
 use psa_ingest::{
     AlertId, AssetId, ClientId, IntegrationId, ProviderId, StatusId, SyncRunId, TenantId, TicketId,
@@ -665,6 +666,102 @@ impl SyncRunStore for PsaStore {
         dispatch_write!(
             self,
             sync_runs::abandon(tenant, integration, kinds, outcome, &storable::text(error))
+        )
+    }
+}
+
+/// Ids kept as storable text: a record refused for a NUL in its id is
+/// quarantined under the id without it, and released the same way.
+fn storable_ids(ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .map(|id| storable::text(id).into_owned())
+        .collect()
+}
+
+#[async_trait]
+impl QuarantineStore for PsaStore {
+    async fn quarantine_record(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        entry: QuarantineEntry,
+        backoff: RetryBackoff,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QuarantinedRecord> {
+        if entry.record_id.is_empty() {
+            return Err(invalid("a quarantined record needs an id"));
+        }
+        let entry = QuarantineEntry {
+            record_id: storable::text(&entry.record_id).into_owned(),
+            payload: storable::json(entry.payload),
+            error: storable::text(&entry.error).into_owned(),
+            ..entry
+        };
+        dispatch_write!(
+            self,
+            quarantine::quarantine(tenant, integration, entry, backoff, now)
+        )
+    }
+
+    async fn list_quarantined(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        filter: QuarantineFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<QuarantinedRecord>> {
+        if limit < 0 {
+            return Err(invalid(format!(
+                "quarantine limit must not be negative, got {limit}"
+            )));
+        }
+        dispatch!(self, quarantine::list(tenant, integration, filter, limit))
+    }
+
+    async fn quarantined_ids(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        pipeline: Pipeline,
+    ) -> StoreResult<Vec<String>> {
+        dispatch!(self, quarantine::ids(tenant, integration, pipeline))
+    }
+
+    async fn count_quarantined(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<u64> {
+        dispatch!(self, quarantine::count(tenant, integration))
+    }
+
+    async fn release_quarantined(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        pipeline: Pipeline,
+        record_ids: &[String],
+    ) -> StoreResult<u64> {
+        if record_ids.is_empty() {
+            return Ok(0);
+        }
+        let ids = storable_ids(record_ids);
+        dispatch_write!(
+            self,
+            quarantine::release(tenant, integration, pipeline, &ids)
+        )
+    }
+
+    async fn requeue_quarantined(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        pipeline: Option<Pipeline>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        dispatch_write!(
+            self,
+            quarantine::requeue(tenant, integration, pipeline, now)
         )
     }
 }

@@ -53,19 +53,9 @@ pub(crate) fn decode_page<T: Resource>(body: &str, path: &str) -> Result<Page<T>
 
     let mut page = Page::default();
     for (index, raw) in records.into_iter().enumerate() {
-        match serde_path_to_error::deserialize::<_, T>(&raw) {
-            Ok(mut record) => {
-                record.keep_raw(raw);
-                page.items.push(record);
-            }
-            Err(error) => page.undecodable.push(UndecodableRecord {
-                resource: T::SINGULAR,
-                index,
-                id: raw.get("id").and_then(scalar_text),
-                json_path: error.path().to_string(),
-                message: error.into_inner().to_string(),
-                raw,
-            }),
+        match decode_record::<T>(raw, index) {
+            Ok(record) => page.items.push(record),
+            Err(record) => page.undecodable.push(*record),
         }
     }
     if let Some(Value::Object(pagination)) = pagination {
@@ -73,6 +63,27 @@ pub(crate) fn decode_page<T: Resource>(body: &str, path: &str) -> Result<Page<T>
         page.next_page_url = text_field(&pagination, "next_page_url");
     }
     Ok(page)
+}
+
+/// Decodes one record of a list (at `index`), keeping it as received.
+pub(crate) fn decode_record<T: Resource>(
+    raw: Value,
+    index: usize,
+) -> Result<T, Box<UndecodableRecord>> {
+    match serde_path_to_error::deserialize::<_, T>(&raw) {
+        Ok(mut record) => {
+            record.keep_raw(raw);
+            Ok(record)
+        }
+        Err(error) => Err(Box::new(UndecodableRecord {
+            resource: T::SINGULAR,
+            index,
+            id: raw.get("id").and_then(scalar_text),
+            json_path: error.path().to_string(),
+            message: error.into_inner().to_string(),
+            raw,
+        })),
+    }
 }
 
 /// Decodes a one-record answer: `{"<singular>": {...}}`, or the record

@@ -36,27 +36,31 @@
 //! whichever costs fewer requests, never twice in a walk (see the
 //! `agent_details` module). A failed read leaves the details empty.
 //!
-//! # Errors and skipped records
+//! # Errors and undecodable reports
 //!
 //! Every error ends the stream (HTTP failure, repeated page token, invalid
 //! cursor, a list that kept changing). A report that cannot be decoded, or
-//! that carries no time at all, is skipped, logged and kept in
-//! [`HuntressIncidentSource::skipped`]: the engine stops a cycle at the first
-//! error, and such a record would sit at the same place every cycle.
+//! that carries no time at all, is yielded as [`FeedItem::Undecodable`] with
+//! the decode error, its JSON path and the report as sent, in its place in
+//! the feed (without a cursor of its own): the engine quarantines it, and
+//! later retries it through [`IncidentSource::decode_incident`], which
+//! decodes the stored report again with the code running then.
 
+use crate::decode::envelope::decode_record;
 use crate::models::{IncidentReport, IncidentReportId, OrganizationId, SortDirection, SortField};
 use crate::pagination::{PageRow, rows_in_order};
 use crate::provider::agent_details::AgentLookups;
 use crate::provider::feed_cursor::CursorPosition;
 use crate::provider::normalize::{normalize_incident, normalize_organization};
-use crate::provider::skipped::SkippedRecords;
 use crate::requests::{IncidentReportsQuery, MAX_PAGE_SIZE};
 use crate::{HuntressApi, HuntressError, Page, UndecodableRecord};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::stream::{self, StreamExt};
-use psa_ingest::contracts::NormalizedScope;
-use psa_ingest::sources::{FeedCursor, FeedItem, IncidentSource, SourceError, SourceStream};
+use psa_ingest::contracts::{NormalizedIncident, NormalizedScope};
+use psa_ingest::sources::{
+    FeedCursor, FeedItem, IncidentSource, SourceError, SourceStream, UndecodableIncident,
+};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
@@ -68,7 +72,6 @@ pub struct HuntressIncidentSource {
     page_size: u32,
     overlap: TimeDelta,
     agent_details: bool,
-    skipped: SkippedRecords,
 }
 
 impl std::fmt::Debug for HuntressIncidentSource {
@@ -78,7 +81,6 @@ impl std::fmt::Debug for HuntressIncidentSource {
             .field("page_size", &self.page_size)
             .field("overlap", &self.overlap)
             .field("agent_details", &self.agent_details)
-            .field("skipped", &self.skipped.total())
             .finish_non_exhaustive()
     }
 }
@@ -101,19 +103,7 @@ impl HuntressIncidentSource {
             page_size: MAX_PAGE_SIZE,
             overlap: Self::DEFAULT_OVERLAP,
             agent_details: true,
-            skipped: SkippedRecords::new(),
         }
-    }
-
-    /// Keeps skipped records in `log` (shared with its other clones).
-    pub fn with_skipped_log(mut self, log: SkippedRecords) -> Self {
-        self.skipped = log;
-        self
-    }
-
-    /// The reports skipped because they could not be decoded or placed.
-    pub fn skipped(&self) -> &SkippedRecords {
-        &self.skipped
     }
 
     /// Rows per page, default and most 500 (values are clamped to 1..=500).
@@ -177,9 +167,110 @@ impl IncidentSource for HuntressIncidentSource {
             .map(|organization| normalize_organization(&organization)))
     }
 
+    /// Fetches the report's current version by the id in `stored`
+    /// (`GET /v1/incident_reports/{id}`), or decodes `stored` again when it
+    /// has no id or the report is gone; with its host's details when they
+    /// are on (one agent read).
+    async fn reread_incident(
+        &self,
+        stored: &serde_json::Value,
+    ) -> Result<Result<NormalizedIncident, UndecodableIncident>, SourceError> {
+        let id = stored
+            .get("id")
+            .and_then(|id| id.as_u64().or_else(|| id.as_str()?.trim().parse().ok()))
+            .map(IncidentReportId);
+        let current = match id {
+            Some(id) => match self.api.get_incident_report(id).await {
+                Ok(found) => found,
+                Err(HuntressError::Decode {
+                    json_path, message, ..
+                }) => {
+                    return Ok(Err(UndecodableIncident {
+                        id: Some(id.to_string()),
+                        json_path: json_path
+                            .strip_prefix("incident_report.")
+                            .unwrap_or(&json_path)
+                            .to_owned(),
+                        message,
+                        payload: stored.clone(),
+                    }));
+                }
+                Err(error) => return Err(error.into()),
+            },
+            None => None,
+        };
+        let report = match current {
+            Some(report) => report,
+            None => match decode_record::<IncidentReport>(stored.clone(), 0) {
+                Ok(report) => report,
+                Err(record) => return Ok(Err(undecodable(*record))),
+            },
+        };
+        if report.changed_at().is_none() {
+            return Ok(Err(undecodable(timeless(0, report))));
+        }
+        let organization = report.organization_id;
+        let agent = report.agent_id;
+        let raw = report.raw.clone();
+        let mut incident = match normalize_incident(report, self.subdomain.as_deref()) {
+            Ok(incident) => incident,
+            Err(error) => {
+                return Ok(Err(UndecodableIncident {
+                    id: Some(error.id.to_string()),
+                    json_path: "updated_at".into(),
+                    message: error.to_string(),
+                    payload: raw,
+                }));
+            }
+        };
+        if self.agent_details
+            && let Some(agent) = agent
+        {
+            let mut lookups = AgentLookups::default();
+            lookups.note(organization, agent);
+            lookups
+                .resolve(self.api.as_ref(), &[(organization, agent)])
+                .await;
+            if let (Some(facts), Some(device)) = (lookups.facts(agent), &mut incident.device_ref) {
+                facts.apply(device);
+            }
+        }
+        Ok(Ok(incident))
+    }
+
     fn requests_made(&self) -> u64 {
         self.api.requests_made()
     }
+}
+
+/// A report that cannot be used, as the engine quarantines it.
+fn undecodable(record: UndecodableRecord) -> UndecodableIncident {
+    UndecodableIncident {
+        id: record.id,
+        json_path: record.json_path,
+        message: record.message,
+        payload: record.raw,
+    }
+}
+
+/// A report without any change time: it cannot be placed in the feed.
+fn timeless(index: usize, report: IncidentReport) -> UndecodableRecord {
+    UndecodableRecord {
+        resource: "incident_report",
+        index,
+        id: Some(report.id.to_string()),
+        json_path: "updated_at".into(),
+        message:
+            "no updated_at, status_updated_at or sent_at: the report cannot be placed in the feed"
+                .into(),
+        raw: report.raw,
+    }
+}
+
+/// A row of a page about to be yielded.
+enum Row {
+    Report(IncidentReport),
+    Undecodable(UndecodableRecord),
 }
 
 /// Sort key of a row: the change time, then the id.
@@ -347,35 +438,42 @@ impl<'a> FeedWalk<'a> {
 
     /// Queues a page's rows at or after the floor, oldest first, with their
     /// host details. Rows that cannot be used (undecodable, or without any
-    /// time) are skipped and logged, unless they sit past the first row
-    /// older than the floor.
+    /// time) are queued as undecodable in their place, unless they sit past
+    /// the first row older than the floor.
     async fn yield_page(&mut self, page: Page<IncidentReport>) {
         let mut rows = Vec::new();
         for (position, row) in rows_in_order(page).into_iter().enumerate() {
             match row {
-                PageRow::Undecodable(record) => self.source.skipped.record(record),
+                PageRow::Undecodable(record) => rows.push(Row::Undecodable(record)),
                 PageRow::Item(report) => match report.changed_at() {
                     Some(at) if at < self.floor => break,
-                    Some(_) => rows.push(report),
-                    None => self.source.skipped.record(UndecodableRecord {
-                        resource: "incident_report",
-                        index: position,
-                        id: Some(report.id.to_string()),
-                        json_path: "updated_at".into(),
-                        message: "no updated_at, status_updated_at or sent_at: the report cannot be placed in the feed".into(),
-                        raw: report.raw,
-                    }),
+                    Some(_) => rows.push(Row::Report(report)),
+                    None => rows.push(Row::Undecodable(timeless(position, report))),
                 },
             }
         }
         if self.source.agent_details {
             let agents: Vec<_> = rows
                 .iter()
-                .filter_map(|r| Some((r.organization_id, r.agent_id?)))
+                .filter_map(|row| match row {
+                    Row::Report(r) => Some((r.organization_id, r.agent_id?)),
+                    Row::Undecodable(_) => None,
+                })
                 .collect();
             self.agents.resolve(self.source.api.as_ref(), &agents).await;
         }
-        for report in rows.into_iter().rev() {
+        for row in rows.into_iter().rev() {
+            let report = match row {
+                Row::Report(report) => report,
+                Row::Undecodable(record) => {
+                    tracing::warn!(id = ?record.id, json_path = %record.json_path, message = %record.message, "undecodable Huntress incident report; the engine quarantines it");
+                    self.pending.push_back(Ok(FeedItem::Undecodable {
+                        record: undecodable(record),
+                        cursor: None,
+                    }));
+                    continue;
+                }
+            };
             let id = report.id;
             let agent = report.agent_id;
             // Rows kept have a change time, so normalizing cannot fail.
@@ -395,7 +493,8 @@ impl<'a> FeedWalk<'a> {
                 id: Some(id),
             }
             .encode();
-            self.pending.push_back(Ok(FeedItem { incident, cursor }));
+            self.pending
+                .push_back(Ok(FeedItem::Incident { incident, cursor }));
         }
     }
 
@@ -480,10 +579,10 @@ mod tests {
         // The floor is 99 min minus 60 s: the row at 98 is kept, 97 is not.
         let ids: Vec<_> = items
             .iter()
-            .map(|i| i.incident.external_id.as_str())
+            .map(|i| i.incident().unwrap().external_id.as_str())
             .collect();
         assert_eq!(ids, ["2", "3", "4"]);
-        assert_eq!(items[2].cursor.0, "2025-01-01T01:40:00Z|4");
+        assert_eq!(items[2].cursor().unwrap().0, "2025-01-01T01:40:00Z|4");
     }
 
     #[tokio::test]
@@ -520,7 +619,10 @@ mod tests {
         });
         let results = collect(&source(mock), None).await;
         assert_eq!(results.len(), 2);
-        assert_eq!(results[0].as_ref().unwrap().incident.external_id, "2");
+        assert_eq!(
+            results[0].as_ref().unwrap().incident().unwrap().external_id,
+            "2"
+        );
         assert!(results[1].as_ref().unwrap_err().is_transient());
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
@@ -547,7 +649,7 @@ mod tests {
         // Incident 2 yielded by the first walk; later walks start at its time.
         assert!(
             ok.iter()
-                .all(|item| item.as_ref().unwrap().incident.external_id == "2")
+                .all(|item| item.as_ref().unwrap().incident().unwrap().external_id == "2")
         );
         // (1 walk + 3 restarts) x (descend 2 + replay 1).
         assert_eq!(calls.load(Ordering::SeqCst), 12);
@@ -565,11 +667,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn reports_without_any_time_are_skipped_and_kept() {
+    async fn reports_without_any_time_are_yielded_as_undecodable_in_their_place() {
         let mut mock = MockHuntressApi::new();
         mock.expect_list_incident_reports().times(1).returning(|_| {
             let timeless = IncidentReport {
                 id: IncidentReportId(7),
+                raw: serde_json::json!({ "id": 7 }),
                 ..IncidentReport::default()
             };
             Ok(Page::new(vec![report(8, 10), timeless, report(6, 5)]))
@@ -580,13 +683,85 @@ mod tests {
             .try_collect()
             .await
             .unwrap();
-        let ids: Vec<_> = items
+        let order: Vec<String> = items
             .iter()
-            .map(|i| i.incident.external_id.as_str())
+            .map(|item| match item {
+                FeedItem::Incident { incident, .. } => incident.external_id.clone(),
+                FeedItem::Undecodable { record, cursor } => {
+                    assert_eq!(*cursor, None, "it has no place of its own");
+                    assert_eq!(record.json_path, "updated_at");
+                    assert_eq!(record.payload, serde_json::json!({ "id": 7 }));
+                    format!("undecodable {}", record.id.as_deref().unwrap())
+                }
+            })
             .collect();
-        assert_eq!(ids, ["6", "8"]);
-        assert_eq!(source.skipped().total(), 1);
-        assert_eq!(source.skipped().recent()[0].id.as_deref(), Some("7"));
+        assert_eq!(order, ["6", "undecodable 7", "8"]);
+    }
+
+    #[tokio::test]
+    async fn a_quarantined_report_is_read_again_in_its_current_version_with_its_host() {
+        let mut mock = MockHuntressApi::new();
+        mock.expect_get_incident_report()
+            .withf(|id| *id == IncidentReportId(12))
+            .times(1)
+            .returning(|id| {
+                Ok(Some(IncidentReport {
+                    agent_id: Some(AgentId(3)),
+                    subject: Some("HIGH - Incident on laptop-3".into()),
+                    raw: serde_json::json!({ "id": 12, "fixed": true }),
+                    ..report(id.0, 10)
+                }))
+            });
+        mock.expect_get_incident_report()
+            .withf(|id| *id == IncidentReportId(13))
+            .times(1)
+            .returning(|_| {
+                Err(HuntressError::Decode {
+                    path: "/v1/incident_reports/13".into(),
+                    json_path: "incident_report.closed_at".into(),
+                    message: "not a timestamp".into(),
+                    body: String::new(),
+                })
+            });
+        mock.expect_get_incident_report()
+            .withf(|id| *id == IncidentReportId(14))
+            .times(1)
+            .returning(|_| Ok(None));
+        mock.expect_get_agent()
+            .withf(|id| *id == AgentId(3))
+            .times(1)
+            .returning(|id| {
+                Ok(Some(Agent {
+                    id,
+                    hostname: Some("LAPTOP-3".into()),
+                    ..Agent::default()
+                }))
+            });
+        let source = source(mock);
+
+        let stored = serde_json::json!({ "id": 12, "updated_at": "soon" });
+        let incident = source.reread_incident(&stored).await.unwrap().unwrap();
+        assert_eq!(incident.external_id, "12");
+        assert_eq!(incident.raw["fixed"], true, "the current version");
+        assert_eq!(
+            incident.device_ref.unwrap().hostname.as_deref(),
+            Some("LAPTOP-3")
+        );
+
+        let still_broken = serde_json::json!({ "id": 13 });
+        let error = source
+            .reread_incident(&still_broken)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(error.id.as_deref(), Some("13"));
+        assert_eq!(error.json_path, "closed_at");
+        assert_eq!(error.payload, still_broken);
+
+        // Gone from the API: the stored record is decoded again.
+        let gone = serde_json::json!({ "id": 14, "updated_at": "next week" });
+        let error = source.reread_incident(&gone).await.unwrap().unwrap_err();
+        assert_eq!(error.json_path, "updated_at");
     }
 
     #[tokio::test]
@@ -634,7 +809,16 @@ mod tests {
             .unwrap();
         let os: Vec<_> = items
             .iter()
-            .map(|i| i.incident.device_ref.as_ref().unwrap().os.clone().unwrap())
+            .map(|i| {
+                i.incident()
+                    .unwrap()
+                    .device_ref
+                    .as_ref()
+                    .unwrap()
+                    .os
+                    .clone()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(os, ["OS 3", "OS 3", "OS 2", "OS 1"]);
     }
@@ -654,7 +838,7 @@ mod tests {
             .try_collect()
             .await
             .unwrap();
-        let device = items[0].incident.device_ref.as_ref().unwrap();
+        let device = items[0].incident().unwrap().device_ref.as_ref().unwrap();
         assert_eq!(device.agent_id.as_deref(), Some("1"));
         assert!(device.os.is_none());
     }

@@ -128,7 +128,8 @@ impl HuntressProvider {
     }
 
     /// The log where every source this provider opens keeps the records it
-    /// skipped (undecodable organizations and incident reports).
+    /// skipped (undecodable organizations; undecodable incident reports
+    /// are quarantined by the engine instead).
     pub fn skipped(&self) -> &SkippedRecords {
         &self.skipped
     }
@@ -247,13 +248,12 @@ impl Provider for HuntressProvider {
         let api: Arc<dyn HuntressApi> = Arc::new(client);
         Ok(Connection {
             scopes: Some(Box::new(
-                HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(skipped.clone()),
+                HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(skipped),
             )),
             devices: None,
             incidents: Some(Box::new(
                 HuntressIncidentSource::new(api, settings.account_subdomain)
-                    .with_agent_details(settings.agent_details)
-                    .with_skipped_log(skipped),
+                    .with_agent_details(settings.agent_details),
             )),
             requests_made: Count::new(move || counted.requests_made()),
             records_skipped: Count::new(move || skipped_count.total()),

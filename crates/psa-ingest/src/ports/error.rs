@@ -26,6 +26,15 @@ pub enum StoreError {
         /// What was wrong.
         message: String,
     },
+    /// The write refers to a row that does not exist for this tenant (a
+    /// board, category or client deleted after the settings naming it were
+    /// checked): the settings or the catalog must be fixed, so it stops the
+    /// cycle rather than failing one record.
+    #[error("missing reference: {message}")]
+    MissingReference {
+        /// What was referred to.
+        message: String,
+    },
     /// A secret could not be encrypted or decrypted (wrong key, tampering).
     #[error("secret error: {message}")]
     Secret {

@@ -10,6 +10,7 @@ mod catalog;
 mod entity_mappings;
 mod error;
 mod integrations;
+mod quarantine;
 mod schedules;
 mod scopes;
 mod secrets;
@@ -26,6 +27,9 @@ pub use entity_mappings::{EntityMapping, EntityMappingStore};
 pub use error::{StoreError, StoreResult};
 pub use integrations::{
     Integration, IntegrationStore, NewIntegration, SyncStateUpdate, SyncStatus,
+};
+pub use quarantine::{
+    Pipeline, QuarantineEntry, QuarantineFilter, QuarantineStore, QuarantinedRecord, RetryBackoff,
 };
 pub use schedules::{Fence, Lease, ScheduleStore, ScheduledJob};
 pub use scopes::{
@@ -48,6 +52,7 @@ pub trait Store:
     + SecretStore
     + SyncRunStore
     + ScheduleStore
+    + QuarantineStore
 {
 }
 
@@ -62,5 +67,6 @@ impl<T> Store for T where
         + SecretStore
         + SyncRunStore
         + ScheduleStore
+        + QuarantineStore
 {
 }

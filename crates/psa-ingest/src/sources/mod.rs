@@ -98,13 +98,68 @@ pub struct UnscopedFallback {
 #[serde(transparent)]
 pub struct FeedCursor(pub String);
 
-/// One incident and the cursor that points just past it.
+/// One entry of an incident feed: an incident, or a record of the feed the
+/// source could not decode (the engine quarantines it and the feed goes
+/// on).
 #[derive(Debug, Clone, PartialEq)]
-pub struct FeedItem {
-    /// The incident.
-    pub incident: NormalizedIncident,
-    /// Where the feed resumes once this incident is processed.
-    pub cursor: FeedCursor,
+pub enum FeedItem {
+    /// An incident, and the cursor that points just past it.
+    Incident {
+        /// The incident.
+        incident: NormalizedIncident,
+        /// Where the feed resumes once this incident is processed.
+        cursor: FeedCursor,
+    },
+    /// A record that could not be decoded.
+    Undecodable {
+        /// The record as sent, the error and where it is.
+        record: UndecodableIncident,
+        /// Where the feed resumes once it is quarantined; `None` when it
+        /// cannot be placed in the feed (the cursor stays where it is).
+        cursor: Option<FeedCursor>,
+    },
+}
+
+impl FeedItem {
+    /// The incident, when this is one.
+    pub fn incident(&self) -> Option<&NormalizedIncident> {
+        match self {
+            Self::Incident { incident, .. } => Some(incident),
+            Self::Undecodable { .. } => None,
+        }
+    }
+
+    /// Where the feed resumes once this entry is handled.
+    pub fn cursor(&self) -> Option<&FeedCursor> {
+        match self {
+            Self::Incident { cursor, .. } => Some(cursor),
+            Self::Undecodable { cursor, .. } => cursor.as_ref(),
+        }
+    }
+}
+
+/// A vendor record that could not be decoded into an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndecodableIncident {
+    /// The record's id, when it could be read.
+    pub id: Option<String>,
+    /// Where in the record decoding failed (e.g. `closed_at`; `.` for the
+    /// record itself).
+    pub json_path: String,
+    /// What was wrong there.
+    pub message: String,
+    /// The record as the vendor sent it.
+    pub payload: serde_json::Value,
+}
+
+impl std::fmt::Display for UndecodableIncident {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "could not decode the record at {}: {}",
+            self.json_path, self.message
+        )
+    }
 }
 
 /// A provider's security incidents, oldest change first.
@@ -123,6 +178,26 @@ pub trait IncidentSource: Send + Sync {
     /// it can be added to the mappings). The default knows none.
     async fn scope(&self, _scope_id: &str) -> Result<Option<NormalizedScope>, SourceError> {
         Ok(None)
+    }
+
+    /// Reads a quarantined record again, to retry it with the code running
+    /// now: `stored` is the raw JSON its feed entry carried
+    /// ([`NormalizedIncident::raw`] or [`UndecodableIncident::payload`]).
+    /// A source that can fetches the record's current version by the id in
+    /// it (so a record the vendor fixed succeeds); else it decodes `stored`
+    /// again. The inner error is a record that still cannot be decoded; the
+    /// outer one a source failure (which stops the cycle if transient). The
+    /// default cannot read records again.
+    async fn reread_incident(
+        &self,
+        stored: &serde_json::Value,
+    ) -> Result<Result<NormalizedIncident, UndecodableIncident>, SourceError> {
+        Ok(Err(UndecodableIncident {
+            id: None,
+            json_path: ".".to_owned(),
+            message: "this source cannot read a stored record again".to_owned(),
+            payload: stored.clone(),
+        }))
     }
 
     /// How many requests this source has made so far (for sync-run records).

@@ -10,6 +10,7 @@ pub(crate) mod assets;
 pub(crate) mod catalog;
 pub(crate) mod entity_mappings;
 pub(crate) mod integrations;
+pub(crate) mod quarantine;
 pub(crate) mod schedules;
 pub(crate) mod scopes;
 pub(crate) mod secrets;

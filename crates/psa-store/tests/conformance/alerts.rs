@@ -125,7 +125,7 @@ async fn upsert_reports_the_previous_alert_and_keeps_links(store: TestStore) {
         .await
         .unwrap_err();
     assert!(
-        matches!(unknown_integration, StoreError::InvalidInput { .. }),
+        matches!(unknown_integration, StoreError::MissingReference { .. }),
         "{unknown_integration}"
     );
 }

@@ -157,7 +157,7 @@ async fn integration_of_unknown_tenant_is_refused(store: TestStore) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::InvalidInput { .. }), "{err}");
+    assert!(matches!(err, StoreError::MissingReference { .. }), "{err}");
 }
 
 psa_store::backend_tests!(

@@ -20,7 +20,9 @@ fn is_refused<T>(result: Result<T, StoreError>) -> bool {
     result.err().is_some_and(|err| {
         matches!(
             err,
-            StoreError::NotFound { .. } | StoreError::InvalidInput { .. }
+            StoreError::NotFound { .. }
+                | StoreError::InvalidInput { .. }
+                | StoreError::MissingReference { .. }
         )
     })
 }

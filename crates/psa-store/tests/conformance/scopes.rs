@@ -232,7 +232,7 @@ async fn linking_to_another_tenants_client_is_refused(store: TestStore) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::InvalidInput { .. }), "{err}");
+    assert!(matches!(err, StoreError::MissingReference { .. }), "{err}");
 }
 
 /// Only a completed walk moves a scope's state: a full walk both times,

@@ -157,7 +157,7 @@ async fn bad_tickets_are_refused_without_using_a_number(store: TestStore) {
         .create_ticket(tenant, no_client, &[])
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::InvalidInput { .. }), "{err}");
+    assert!(matches!(err, StoreError::MissingReference { .. }), "{err}");
 
     let made = store
         .create_ticket(tenant, new_ticket(&demo, "ok"), &[])

@@ -23,22 +23,32 @@ pub enum JobReport {
 }
 
 /// A step's record: the report's counts plus the records the connection
-/// skipped, and every problem (a skipped record is one: the run partly
-/// failed, though nothing stopped it).
+/// skipped and the integration's records in quarantine, and every problem
+/// (a skipped or quarantined record is one: the run partly failed, though
+/// nothing stopped it).
 fn summarize<T: serde::Serialize>(
     report: &T,
     requests_made: u64,
     records_skipped: &Count,
+    in_quarantine: u64,
     mut problems: Vec<String>,
 ) -> JobSummary {
     let mut counts = serde_json::to_value(report).unwrap_or_else(|_| serde_json::json!({}));
     let skipped = records_skipped.get();
     if let Some(map) = counts.as_object_mut() {
         map.insert("records_skipped".to_owned(), skipped.into());
+        map.insert("in_quarantine".to_owned(), in_quarantine.into());
     }
     if skipped > 0 {
         problems.push(format!(
             "{skipped} records could not be read and were skipped (the logs show them)"
+        ));
+    }
+    if in_quarantine > 0 {
+        problems.push(format!(
+            "{in_quarantine} records of this integration are in quarantine \
+             (failed for a reason of their own; listed with their errors by \
+             QuarantineStore::list_quarantined, retried with backoff)"
         ));
     }
     JobSummary {
@@ -83,6 +93,7 @@ pub(crate) async fn observed_sync_scopes<S: Store + ?Sized>(
                 &report,
                 connection.requests_made.get(),
                 &connection.records_skipped,
+                0,
                 Vec::new(),
             );
             Ok((report, summary))
@@ -173,7 +184,12 @@ pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
         }
         let mut problems = Vec::new();
         if !report.failed.is_empty() {
-            problems.push(format!("{} devices failed", report.failed.len()));
+            problems.push(format!(
+                "{} devices failed and were quarantined (first: {} — {})",
+                report.failed.len(),
+                report.failed[0].external_id,
+                report.failed[0].error
+            ));
         }
         for (scope, error) in &report.incomplete_scopes {
             problems.push(format!("walk of scope {scope} stopped: {error}"));
@@ -185,6 +201,7 @@ pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
             &report,
             connection.requests_made.get(),
             &connection.records_skipped,
+            store.count_quarantined(tenant, integration).await?,
             problems,
         );
         summary.device_state = device_state(&store.list_scope_mappings(tenant, integration).await?);
@@ -280,15 +297,22 @@ pub(crate) async fn observed_poll_incidents<S: Store + ?Sized>(
             .await?
             .with_progress(progress);
             let report = engine.poll(source.as_ref()).await?;
-            let problems = report
+            let mut problems: Vec<String> = report
                 .failed
                 .iter()
                 .map(|f| format!("incident {} failed: {}", f.external_id, f.error))
                 .collect();
+            if let Some(first) = report.quarantine_failures.first() {
+                problems.push(format!(
+                    "{} incidents failed and were quarantined (first: {} — {})",
+                    report.quarantined, first.external_id, first.error
+                ));
+            }
             let summary = summarize(
                 &report,
                 report.requests_made,
                 &connection.records_skipped,
+                store.count_quarantined(tenant, integration).await?,
                 problems,
             );
             Ok((report, summary))

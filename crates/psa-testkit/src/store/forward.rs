@@ -648,3 +648,86 @@ impl<S: Store + ?Sized> ScheduleStore for FaultyStore<S> {
         })
     }
 }
+
+#[async_trait]
+impl<S: Store + ?Sized> QuarantineStore for FaultyStore<S> {
+    async fn quarantine_record(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        entry: QuarantineEntry,
+        backoff: RetryBackoff,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QuarantinedRecord> {
+        self.write(
+            "quarantine_record",
+            self.inner
+                .quarantine_record(tenant, integration, entry, backoff, now),
+        )
+        .await
+    }
+
+    async fn list_quarantined(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        filter: QuarantineFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<QuarantinedRecord>> {
+        self.enter().await;
+        self.inner
+            .list_quarantined(tenant, integration, filter, limit)
+            .await
+    }
+
+    async fn quarantined_ids(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        pipeline: Pipeline,
+    ) -> StoreResult<Vec<String>> {
+        self.enter().await;
+        self.inner
+            .quarantined_ids(tenant, integration, pipeline)
+            .await
+    }
+
+    async fn count_quarantined(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<u64> {
+        self.enter().await;
+        self.inner.count_quarantined(tenant, integration).await
+    }
+
+    async fn release_quarantined(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        pipeline: Pipeline,
+        record_ids: &[String],
+    ) -> StoreResult<u64> {
+        self.write(
+            "release_quarantined",
+            self.inner
+                .release_quarantined(tenant, integration, pipeline, record_ids),
+        )
+        .await
+    }
+
+    async fn requeue_quarantined(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        pipeline: Option<Pipeline>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        self.write(
+            "requeue_quarantined",
+            self.inner
+                .requeue_quarantined(tenant, integration, pipeline, now),
+        )
+        .await
+    }
+}

@@ -15,6 +15,13 @@
 //! mapped and still holds it; otherwise the first scope to see it, in scope
 //! id order, takes it. Agent status derived from the last-seen time is
 //! recomputed for every stored asset at each sync.
+//!
+//! A device that fails for a reason of its own (its data, a rule the store
+//! applies to it) fails alone: it is quarantined with its snapshot and the
+//! error, and the rest of its batch and the later scopes are written. Each
+//! sync first retries the quarantined devices that are due; a device that
+//! succeeds, then or when a walk brings it again, leaves quarantine. Only a
+//! failure of the store itself stops the run.
 
 mod hash;
 mod report;
@@ -24,8 +31,9 @@ pub use report::{AssetSyncReport, DeviceFailure, SkipReason, Timings};
 use super::EngineError;
 use crate::contracts::NormalizedDevice;
 use crate::ports::{
-    AssetBatch, AssetStore, AssetWrite, KnownDevice, ScopeMapping, ScopeMappingStore,
-    ScopeSyncState, ScopeWalk, WalkKind, WalkOutcome,
+    AssetBatch, AssetStore, AssetWrite, KnownDevice, Pipeline, QuarantineEntry, QuarantineFilter,
+    QuarantineStore, RetryBackoff, ScopeMapping, ScopeMappingStore, ScopeSyncState, ScopeWalk,
+    WalkKind, WalkOutcome,
 };
 use crate::ports::{MAX_STORED_CPU_CORES, MAX_STORED_RAM_BYTES};
 use crate::progress::{Progress, ProgressEvent};
@@ -58,6 +66,8 @@ pub struct AssetEngineOptions {
     /// Pages one scope's walk may read; past it the walk fails (a vendor
     /// that keeps handing out new cursors cannot hold a job forever).
     pub max_pages_per_walk: u64,
+    /// How long quarantined devices wait between retries.
+    pub retry_backoff: RetryBackoff,
 }
 
 impl Default for AssetEngineOptions {
@@ -67,6 +77,7 @@ impl Default for AssetEngineOptions {
             full_walk_every: None,
             retirement_guard: RetirementGuard::default(),
             max_pages_per_walk: 100_000,
+            retry_backoff: RetryBackoff::default(),
         }
     }
 }
@@ -164,11 +175,17 @@ pub struct AssetEngine<'s, S: ?Sized> {
     /// The source derives agent status from the last-seen time: it is then
     /// left out of the content hash (the status step keeps it true).
     derived_status: AtomicBool,
+    /// Ids of the integration's quarantined devices, loaded when a sync
+    /// starts.
+    quarantined: Mutex<HashSet<String>>,
 }
+
+/// Quarantined devices retried per sync at most (the longest due first).
+pub const RETRIES_PER_SYNC: i64 = 10_000;
 
 impl<'s, S> AssetEngine<'s, S>
 where
-    S: AssetStore + ScopeMappingStore + ?Sized,
+    S: AssetStore + ScopeMappingStore + QuarantineStore + ?Sized,
 {
     /// An engine for one integration; loads its scope mappings once.
     pub async fn new(
@@ -199,6 +216,7 @@ where
             handled: AtomicU64::new(0),
             deferred: Mutex::new(Vec::new()),
             derived_status: AtomicBool::new(false),
+            quarantined: Mutex::new(HashSet::new()),
         })
     }
 
@@ -255,7 +273,8 @@ where
         self.sync_planned(source, &self.plan(mode)).await
     }
 
-    /// Runs a planned sync: id changes first, then each scope's walk, then
+    /// Runs a planned sync: id changes first, then the quarantined devices
+    /// that are due, then each scope's walk, then
     /// the devices seen outside their owning scope, then the agent status
     /// of every stored asset. A scope whose walk fails is reported in
     /// `incomplete_scopes` and keeps its state; an authentication failure
@@ -294,6 +313,7 @@ where
                     .await?;
             }
         }
+        self.retry_quarantined(&mut report).await?;
         let mut walks = Vec::with_capacity(plan.walks.len());
         for walk in &plan.walks {
             let scope_id = walk.scope_id.as_str();
@@ -380,6 +400,116 @@ where
         let mut report = self.ingest_scope(pages, full_walk_of).await?;
         self.settle_deferred(&mut report).await?;
         Ok(report)
+    }
+
+    /// Loads which devices are in quarantine, then writes the due ones
+    /// again from their stored snapshots.
+    async fn retry_quarantined(&self, report: &mut AssetSyncReport) -> Result<(), EngineError> {
+        let held: HashSet<String> = self
+            .store
+            .quarantined_ids(self.tenant, self.integration, Pipeline::Devices)
+            .await?
+            .into_iter()
+            .collect();
+        let any = !held.is_empty();
+        *self.quarantined.lock().expect("not poisoned") = held;
+        if !any {
+            return Ok(());
+        }
+        let due = self
+            .store
+            .list_quarantined(
+                self.tenant,
+                self.integration,
+                QuarantineFilter {
+                    pipeline: Some(Pipeline::Devices),
+                    due_at: Some(Utc::now()),
+                },
+                RETRIES_PER_SYNC,
+            )
+            .await?;
+        let mut devices = Vec::with_capacity(due.len());
+        for entry in due {
+            match serde_json::from_value::<NormalizedDevice>(entry.payload.clone()) {
+                Ok(device) => devices.push(device),
+                Err(error) => {
+                    let error = format!("its stored snapshot cannot be read: {error}");
+                    self.quarantine(&entry.record_id, entry.payload, &error, report)
+                        .await?;
+                }
+            }
+        }
+        for chunk in devices.chunks(self.options.batch_size) {
+            self.write_batch(chunk.to_vec(), &mut HashSet::new(), report, Pass::Walk)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records a failed device: in the report and in quarantine.
+    async fn fail_device(
+        &self,
+        device: &NormalizedDevice,
+        error: String,
+        report: &mut AssetSyncReport,
+    ) -> Result<(), EngineError> {
+        let payload = serde_json::to_value(device).expect("a device always serializes");
+        let record_id = if device.external_id.trim().is_empty() {
+            QuarantineEntry::payload_id(&payload)
+        } else {
+            device.external_id.clone()
+        };
+        self.quarantine(&record_id, payload, &error, report).await?;
+        report.failed.push(DeviceFailure {
+            external_id: device.external_id.clone(),
+            error,
+        });
+        Ok(())
+    }
+
+    async fn quarantine(
+        &self,
+        record_id: &str,
+        payload: serde_json::Value,
+        error: &str,
+        report: &mut AssetSyncReport,
+    ) -> Result<(), EngineError> {
+        self.store
+            .quarantine_record(
+                self.tenant,
+                self.integration,
+                QuarantineEntry {
+                    pipeline: Pipeline::Devices,
+                    record_id: record_id.to_owned(),
+                    payload,
+                    error: error.to_owned(),
+                },
+                self.options.retry_backoff,
+                Utc::now(),
+            )
+            .await?;
+        self.quarantined
+            .lock()
+            .expect("not poisoned")
+            .insert(record_id.to_owned());
+        report.quarantined += 1;
+        Ok(())
+    }
+
+    /// Takes the devices of a batch that went through out of quarantine.
+    async fn release(
+        &self,
+        settled: Vec<String>,
+        report: &mut AssetSyncReport,
+    ) -> Result<(), EngineError> {
+        if settled.is_empty() {
+            return Ok(());
+        }
+        report.recovered += self
+            .store
+            .release_quarantined(self.tenant, self.integration, Pipeline::Devices, &settled)
+            .await?;
+        Ok(())
     }
 
     async fn ingest_scope<St>(
@@ -473,15 +603,27 @@ where
         pass: Pass,
     ) -> Result<(), EngineError> {
         let prepare_started = Instant::now();
+        // Quarantined devices in the batch leave quarantine unless they fail
+        // again (or wait for another scope, below).
+        let mut settled: HashSet<String> = {
+            let held = self.quarantined.lock().expect("not poisoned");
+            if held.is_empty() {
+                HashSet::new()
+            } else {
+                devices
+                    .iter()
+                    .filter(|d| held.contains(&d.external_id))
+                    .map(|d| d.external_id.clone())
+                    .collect()
+            }
+        };
         // Validate, then keep the last snapshot of each device.
         let mut keep = vec![false; devices.len()];
         let mut last: HashMap<&str, usize> = HashMap::with_capacity(devices.len());
         for (i, device) in devices.iter().enumerate() {
             if let Err(error) = self.validate(device) {
-                report.failed.push(DeviceFailure {
-                    external_id: device.external_id.clone(),
-                    error,
-                });
+                settled.remove(&device.external_id);
+                self.fail_device(device, error, report).await?;
                 continue;
             }
             if !device.lifecycle.is_gone() {
@@ -522,7 +664,7 @@ where
         }
         report.timings.prepare += prepare_started.elapsed();
         if routed.is_empty() {
-            return Ok(());
+            return self.release(settled.into_iter().collect(), report).await;
         }
 
         // Hash the snapshots while the correlation query is out: the two
@@ -559,7 +701,10 @@ where
             };
             match known {
                 Some(k) if !k.retired && self.owned_elsewhere(k, &device) => match pass {
-                    Pass::Walk => self.deferred.lock().expect("not poisoned").push(device),
+                    Pass::Walk => {
+                        settled.remove(&device.external_id);
+                        self.deferred.lock().expect("not poisoned").push(device);
+                    }
                     Pass::Settle => report.in_several_scopes += 1,
                 },
                 Some(k)
@@ -586,7 +731,9 @@ where
         let write_started = Instant::now();
         let now = Utc::now();
         if !batch.is_empty() {
-            self.write_isolating_failures(batch, now, report).await?;
+            for failed in self.write_isolating_failures(batch, now, report).await? {
+                settled.remove(&failed);
+            }
         }
         if !gone.is_empty() {
             report.tombstoned += self
@@ -594,20 +741,22 @@ where
                 .retire_devices(self.tenant, self.integration, &gone, now)
                 .await?;
         }
+        self.release(settled.into_iter().collect(), report).await?;
         report.timings.store += write_started.elapsed();
         Ok(())
     }
 
     /// Writes a batch; when the batch fails, writes its devices one by one so
-    /// one bad snapshot fails alone. A single write that fails for a reason
-    /// of the store's own (not the record's) means the store is failing:
-    /// that error is returned and the run stops.
+    /// one bad snapshot fails alone (quarantined). A single write that fails
+    /// for a reason of the store's own (not the record's) means the store is
+    /// failing: that error is returned and the run stops. Returns the ids of
+    /// the devices that failed.
     async fn write_isolating_failures(
         &self,
         batch: AssetBatch,
         now: DateTime<Utc>,
         report: &mut AssetSyncReport,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Vec<String>, EngineError> {
         let batch_error = match self
             .store
             .write_assets(self.tenant, self.integration, &batch, now)
@@ -616,19 +765,18 @@ where
             Ok(()) => {
                 report.created += batch.creates.len() as u64;
                 report.updated += batch.updates.len() as u64;
-                return Ok(());
+                return Ok(Vec::new());
             }
             Err(error) => error,
         };
         tracing::warn!(error = %batch_error, "asset batch failed; writing its devices one by one");
-        let mut failures = Vec::new();
+        let mut failed = Vec::new();
         let singles = batch
             .creates
             .into_iter()
             .map(|w| (true, w))
             .chain(batch.updates.into_iter().map(|w| (false, w)));
         for (is_create, write) in singles {
-            let external_id = write.device.external_id.clone();
             let single = if is_create {
                 AssetBatch {
                     creates: vec![write],
@@ -647,20 +795,26 @@ where
             {
                 Ok(()) if is_create => report.created += 1,
                 Ok(()) => report.updated += 1,
-                Err(error) if error.is_about_the_record() => failures.push(DeviceFailure {
-                    external_id,
-                    error: error.to_string(),
-                }),
+                Err(error) if error.is_about_the_record() => {
+                    let device = single
+                        .creates
+                        .into_iter()
+                        .chain(single.updates)
+                        .next()
+                        .expect("one write")
+                        .device;
+                    self.fail_device(&device, error.to_string(), report).await?;
+                    failed.push(device.external_id);
+                }
                 Err(error) => return Err(error.into()),
             }
         }
-        if failures.is_empty() && !batch_error.is_about_the_record() {
+        if failed.is_empty() && !batch_error.is_about_the_record() {
             // Every device went through alone: the batch met a passing
             // store failure.
             tracing::warn!(error = %batch_error, "asset batch failed, then each device succeeded");
         }
-        report.failed.extend(failures);
-        Ok(())
+        Ok(failed)
     }
 
     /// A device the walk saw that another mapped scope owns: it stays there.

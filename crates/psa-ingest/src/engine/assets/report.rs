@@ -78,8 +78,12 @@ pub struct AssetSyncReport {
     pub rekeyed: u64,
     /// Devices skipped, by reason.
     pub skipped: BTreeMap<SkipReason, u64>,
-    /// Devices that failed, with their errors.
+    /// Devices that failed, with their errors (each is quarantined).
     pub failed: Vec<DeviceFailure>,
+    /// Devices put in quarantine, or kept there by a failed retry.
+    pub quarantined: u64,
+    /// Quarantined devices that went through and left quarantine.
+    pub recovered: u64,
     /// Scopes whose full walk completed (unseen devices were retired).
     pub complete_scopes: Vec<String>,
     /// Scopes whose walk stopped on a provider error: (scope id, error).
@@ -120,6 +124,8 @@ impl AssetSyncReport {
             *self.skipped.entry(reason).or_default() += n;
         }
         self.failed.extend(other.failed);
+        self.quarantined += other.quarantined;
+        self.recovered += other.recovered;
         self.complete_scopes.extend(other.complete_scopes);
         self.incomplete_scopes.extend(other.incomplete_scopes);
         self.guarded_scopes.extend(other.guarded_scopes);

@@ -5,9 +5,16 @@
 //! alert row and decides: skip (`deleting`), create a ticket (on the mapped
 //! client, or on the fallback client and triage board with an
 //! `[Unmapped Org]` prefix), record only, add an internal note saying what
-//! changed, auto-close, or nothing. The feed cursor is saved by
-//! compare-and-set after each incident; the first failure stops the cycle
-//! with its error kept on the alert row, so nothing is skipped.
+//! changed, auto-close, reopen, or nothing. The feed cursor is saved by
+//! compare-and-set after each incident.
+//!
+//! An incident that fails for a reason of its own (its data, a rule it
+//! breaks, a report that cannot be decoded) is quarantined with its raw
+//! record and the error, and the cycle goes on past it. Each cycle first
+//! retries the quarantined incidents that are due, reading them again; one
+//! that succeeds, then or when the feed brings it again, leaves quarantine.
+//! A failure of the store or the provider stops the cycle where it is, with
+//! its error kept on the alert row, so nothing is skipped.
 
 mod render;
 mod settings;
@@ -23,15 +30,17 @@ use super::EngineError;
 use crate::contracts::{IncidentStatus, NormalizedIncident};
 use crate::ports::{
     AlertStore, AlertTicketUpdate, AlertUpsert, AssetStore, CatalogStore, EntityMapping,
-    EntityMappingStore, IntegrationStore, NewComment, NewTicket, ScopeMapping, ScopeMappingStore,
-    StoreError, TicketStore,
+    EntityMappingStore, IntegrationStore, NewComment, NewTicket, Pipeline, QuarantineEntry,
+    QuarantineFilter, QuarantineStore, RetryBackoff, ScopeMapping, ScopeMappingStore, StoreError,
+    TicketStore,
 };
 use crate::progress::{Progress, ProgressEvent};
-use crate::sources::{FeedCursor, IncidentSource};
+use crate::sources::{FeedCursor, FeedItem, IncidentSource, UndecodableIncident};
 use crate::{AlertId, ClientId, IntegrationId, TenantId};
 use chrono::{Duration, Utc};
 use futures::StreamExt;
 use snapshot::IncidentSnapshot;
+use std::collections::{HashMap, HashSet};
 
 /// The key of the feed cursor in an integration's settings.
 pub const CURSOR_KEY: &str = "incident_cursor";
@@ -49,11 +58,15 @@ pub enum IncidentOutcome {
     NoteAdded,
     /// A note was added and the ticket closed.
     TicketClosed,
+    /// A note was added and the closed ticket reopened (the incident was
+    /// closed, then raised again).
+    TicketReopened,
     /// Nothing changed.
     Unchanged,
 }
 
-/// An incident whose processing failed; the cycle stopped there.
+/// An incident whose processing failed: quarantined, or (in
+/// [`IncidentPollReport::failed`]) where the cycle stopped.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IncidentFailure {
     /// The provider's incident id.
@@ -83,13 +96,28 @@ pub struct IncidentPollReport {
     pub assets_linked: u64,
     /// Tickets routed to the fallback client.
     pub unmapped: u64,
-    /// The failure that stopped the cycle, if any.
+    /// Closed tickets reopened because their incident was raised again.
+    pub tickets_reopened: u64,
+    /// Incidents that failed for a reason of their own this cycle and are
+    /// in quarantine (new ones and failed retries).
+    pub quarantined: u64,
+    /// Of those, records that could not be decoded.
+    pub undecodable: u64,
+    /// Quarantined incidents that succeeded this cycle and left quarantine.
+    pub recovered: u64,
+    /// The incidents quarantined this cycle, with their errors (the first
+    /// [`IncidentPollReport::KEPT_FAILURES`]).
+    pub quarantine_failures: Vec<IncidentFailure>,
+    /// The failure of the store or provider that stopped the cycle, if any.
     pub failed: Option<IncidentFailure>,
     /// Requests the source made during the cycle.
     pub requests_made: u64,
 }
 
 impl IncidentPollReport {
+    /// How many quarantined incidents a report lists.
+    pub const KEPT_FAILURES: usize = 100;
+
     fn count(&mut self, outcome: IncidentOutcome) {
         match outcome {
             IncidentOutcome::Skipped => self.skipped += 1,
@@ -99,6 +127,10 @@ impl IncidentPollReport {
             IncidentOutcome::TicketClosed => {
                 self.notes_added += 1;
                 self.tickets_closed += 1;
+            }
+            IncidentOutcome::TicketReopened => {
+                self.notes_added += 1;
+                self.tickets_reopened += 1;
             }
             IncidentOutcome::Unchanged => self.unchanged += 1,
         }
@@ -127,6 +159,7 @@ pub trait IncidentStore:
     + TicketStore
     + AssetStore
     + EntityMappingStore
+    + QuarantineStore
 {
 }
 
@@ -138,6 +171,7 @@ impl<T> IncidentStore for T where
         + TicketStore
         + AssetStore
         + EntityMappingStore
+        + QuarantineStore
         + ?Sized
 {
 }
@@ -151,6 +185,18 @@ pub struct IncidentEngine<'s, S: ?Sized> {
     routing: IncidentRouting,
     statuses: Vec<crate::ports::Status>,
     progress: Progress,
+    backoff: RetryBackoff,
+}
+
+/// Quarantined incidents retried per cycle at most (the longest due
+/// first); the rest wait for the next cycle.
+pub const RETRIES_PER_CYCLE: i64 = 500;
+
+/// Whether the cycle goes on after a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
 }
 
 impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
@@ -188,7 +234,15 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             provider_title: provider_title.into(),
             routing,
             progress: Progress::default(),
+            backoff: RetryBackoff::default(),
         })
+    }
+
+    /// How long quarantined incidents wait between retries (default 5
+    /// minutes, doubling, at most a day).
+    pub fn with_backoff(mut self, backoff: RetryBackoff) -> Self {
+        self.backoff = backoff;
+        self
     }
 
     /// Reports each processed incident, ticket created and page fetched to
@@ -198,10 +252,12 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         self
     }
 
-    /// Runs one poll cycle: every incident changed since the stored cursor,
-    /// oldest first, saving the cursor after each. Stops at the first
-    /// incident that fails (reported in `failed`, error kept on its alert) or
-    /// when another writer moved the cursor (a [`StoreError::Conflict`]).
+    /// Runs one poll cycle: first the quarantined incidents due for a retry,
+    /// then every incident changed since the stored cursor, oldest first,
+    /// saving the cursor after each. An incident that fails for a reason of
+    /// its own is quarantined and the cycle goes on; a failure of the store
+    /// or provider stops it (reported in `failed`, error kept on the alert),
+    /// as does another writer moving the cursor (a [`StoreError::Conflict`]).
     pub async fn poll(
         &self,
         source: &dyn IncidentSource,
@@ -223,6 +279,24 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         let backfill_from = Utc::now() - Duration::days(i64::from(self.routing.backfill_days));
 
         let mut report = IncidentPollReport::default();
+        let mut quarantine = QuarantineState {
+            held: self
+                .store
+                .quarantined_ids(self.tenant, self.integration, Pipeline::Incidents)
+                .await?
+                .into_iter()
+                .collect(),
+            failed_again: HashMap::new(),
+        };
+        if self
+            .retry_quarantined(source, &mut quarantine, &mut report)
+            .await?
+            == Flow::Stop
+        {
+            report.requests_made = source.requests_made().saturating_sub(requests_before);
+            return Ok(report);
+        }
+
         let mut feed = source.incidents_since(cursor.as_ref(), backfill_from);
         let mut requests_seen = requests_before;
         while let Some(item) = feed.next().await {
@@ -235,46 +309,178 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                     total: requests.saturating_sub(requests_before),
                 });
             }
-            match self.process(source, &item.incident, &mut report).await {
-                Ok(outcome) => {
-                    report.count(outcome);
-                    if outcome == IncidentOutcome::TicketCreated {
-                        self.progress.emit(&ProgressEvent::TicketCreated {
-                            external_id: item.incident.external_id.clone(),
-                        });
+            let flow = match &item {
+                FeedItem::Incident { incident, .. } => {
+                    if quarantine.just_failed(&incident.external_id, &incident.raw) {
+                        // The retry this cycle tried this very record.
+                        Flow::Continue
+                    } else {
+                        let result = self.process(source, incident, &mut report).await;
+                        self.settle(
+                            &incident.external_id,
+                            &incident.raw,
+                            result,
+                            &mut quarantine,
+                            &mut report,
+                        )
+                        .await?
                     }
-                    self.progress.emit(&ProgressEvent::IncidentProcessed {
-                        external_id: item.incident.external_id.clone(),
-                        total: report.received,
-                    });
                 }
-                Err(error) => {
-                    let message = error.to_string();
-                    tracing::warn!(incident = %item.incident.external_id, error = %message, "incident failed; cycle stops");
-                    self.keep_error_on_alert(&item.incident.external_id, &message)
-                        .await;
-                    report.failed = Some(IncidentFailure {
-                        external_id: item.incident.external_id,
-                        error: message,
-                    });
-                    break;
+                FeedItem::Undecodable { record, .. } => {
+                    let record_id = undecodable_id(record);
+                    if quarantine.just_failed(&record_id, &record.payload) {
+                        Flow::Continue
+                    } else {
+                        self.settle_undecodable(&record_id, record, &mut quarantine, &mut report)
+                            .await?
+                    }
                 }
+            };
+            if flow == Flow::Stop {
+                break;
             }
-            if let serde_json::Value::Object(map) = &mut settings {
-                map.insert(
-                    CURSOR_KEY.to_owned(),
-                    serde_json::to_value(&item.cursor).expect("cursor serializes"),
-                );
-            } else {
-                settings = serde_json::json!({ CURSOR_KEY: item.cursor });
+            if let Some(cursor) = item.cursor() {
+                if let serde_json::Value::Object(map) = &mut settings {
+                    map.insert(
+                        CURSOR_KEY.to_owned(),
+                        serde_json::to_value(cursor).expect("cursor serializes"),
+                    );
+                } else {
+                    settings = serde_json::json!({ CURSOR_KEY: cursor });
+                }
+                version = self
+                    .store
+                    .update_settings(self.tenant, self.integration, version, settings.clone())
+                    .await?;
             }
-            version = self
-                .store
-                .update_settings(self.tenant, self.integration, version, settings.clone())
-                .await?;
         }
         report.requests_made = source.requests_made().saturating_sub(requests_before);
         Ok(report)
+    }
+
+    /// Retries the quarantined incidents that are due, each read again
+    /// ([`IncidentSource::reread_incident`]).
+    async fn retry_quarantined(
+        &self,
+        source: &dyn IncidentSource,
+        quarantine: &mut QuarantineState,
+        report: &mut IncidentPollReport,
+    ) -> Result<Flow, EngineError> {
+        let due = self
+            .store
+            .list_quarantined(
+                self.tenant,
+                self.integration,
+                QuarantineFilter {
+                    pipeline: Some(Pipeline::Incidents),
+                    due_at: Some(Utc::now()),
+                },
+                RETRIES_PER_CYCLE,
+            )
+            .await?;
+        for entry in due {
+            let flow = match source.reread_incident(&entry.payload).await {
+                Ok(Ok(incident)) => {
+                    let result = self.process(source, &incident, report).await;
+                    self.settle(&entry.record_id, &entry.payload, result, quarantine, report)
+                        .await?
+                }
+                Ok(Err(record)) => {
+                    self.settle_undecodable(&entry.record_id, &record, quarantine, report)
+                        .await?
+                }
+                Err(error) => {
+                    self.settle(
+                        &entry.record_id,
+                        &entry.payload,
+                        Err(error.into()),
+                        quarantine,
+                        report,
+                    )
+                    .await?
+                }
+            };
+            if flow == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+            if quarantine.held.contains(&entry.record_id) {
+                quarantine
+                    .failed_again
+                    .insert(entry.record_id, entry.payload);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Counts a processed incident and takes it out of quarantine, or
+    /// quarantines it, or stops the cycle, by the kind of its error.
+    async fn settle(
+        &self,
+        record_id: &str,
+        payload: &serde_json::Value,
+        result: Result<IncidentOutcome, EngineError>,
+        quarantine: &mut QuarantineState,
+        report: &mut IncidentPollReport,
+    ) -> Result<Flow, EngineError> {
+        match result {
+            Ok(outcome) => {
+                report.count(outcome);
+                if outcome == IncidentOutcome::TicketCreated {
+                    self.progress.emit(&ProgressEvent::TicketCreated {
+                        external_id: record_id.to_owned(),
+                    });
+                }
+                self.progress.emit(&ProgressEvent::IncidentProcessed {
+                    external_id: record_id.to_owned(),
+                    total: report.received,
+                });
+                if quarantine.held.remove(record_id) {
+                    self.store
+                        .release_quarantined(
+                            self.tenant,
+                            self.integration,
+                            Pipeline::Incidents,
+                            &[record_id.to_owned()],
+                        )
+                        .await?;
+                    report.recovered += 1;
+                }
+                Ok(Flow::Continue)
+            }
+            Err(error) if error.is_about_the_record() => {
+                let message = error.to_string();
+                tracing::warn!(incident = %record_id, error = %message, "incident failed; quarantined, the cycle goes on");
+                self.quarantine(record_id, payload, &message, quarantine, report)
+                    .await?;
+                self.keep_error_on_alert(record_id, &message).await;
+                Ok(Flow::Continue)
+            }
+            Err(error) => {
+                let message = error.to_string();
+                tracing::warn!(incident = %record_id, error = %message, "incident failed; cycle stops");
+                self.keep_error_on_alert(record_id, &message).await;
+                report.failed = Some(IncidentFailure {
+                    external_id: record_id.to_owned(),
+                    error: message,
+                });
+                Ok(Flow::Stop)
+            }
+        }
+    }
+
+    async fn settle_undecodable(
+        &self,
+        record_id: &str,
+        record: &UndecodableIncident,
+        quarantine: &mut QuarantineState,
+        report: &mut IncidentPollReport,
+    ) -> Result<Flow, EngineError> {
+        let message = record.to_string();
+        tracing::warn!(record = %record_id, error = %message, "undecodable incident record; quarantined");
+        report.undecodable += 1;
+        self.quarantine(record_id, &record.payload, &message, quarantine, report)
+            .await?;
+        Ok(Flow::Continue)
     }
 
     async fn keep_error_on_alert(&self, external_id: &str, message: &str) {
@@ -292,6 +498,39 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         }
     }
 
+    async fn quarantine(
+        &self,
+        record_id: &str,
+        payload: &serde_json::Value,
+        error: &str,
+        quarantine: &mut QuarantineState,
+        report: &mut IncidentPollReport,
+    ) -> Result<(), EngineError> {
+        self.store
+            .quarantine_record(
+                self.tenant,
+                self.integration,
+                QuarantineEntry {
+                    pipeline: Pipeline::Incidents,
+                    record_id: record_id.to_owned(),
+                    payload: payload.clone(),
+                    error: error.to_owned(),
+                },
+                self.backoff,
+                Utc::now(),
+            )
+            .await?;
+        quarantine.held.insert(record_id.to_owned());
+        report.quarantined += 1;
+        if report.quarantine_failures.len() < IncidentPollReport::KEPT_FAILURES {
+            report.quarantine_failures.push(IncidentFailure {
+                external_id: record_id.to_owned(),
+                error: error.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
     async fn process(
         &self,
         source: &dyn IncidentSource,
@@ -301,6 +540,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         if incident.status == IncidentStatus::Deleting {
             return Ok(IncidentOutcome::Skipped);
         }
+        check_ids(incident)?;
         let snapshot = IncidentSnapshot::of(incident);
         let fingerprint = snapshot.fingerprint();
         let previous = self
@@ -311,15 +551,18 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         // the alert before its ticket is made); `fingerprint` is written
         // once the incident is fully processed. A ticket without a
         // fingerprint is a creation that stopped part way.
-        let recorded: Option<IncidentSnapshot> = previous
-            .as_ref()
-            .and_then(|alert| serde_json::from_value(alert.metadata.get("snapshot")?.clone()).ok());
+        let recorded: Option<IncidentSnapshot> = previous.as_ref().and_then(|alert| {
+            serde_json::from_value::<IncidentSnapshot>(alert.metadata.get("snapshot")?.clone())
+                .ok()
+                .map(|recorded| recorded.upgraded(&snapshot))
+        });
         let finished: Option<&str> = previous
             .as_ref()
             .and_then(|alert| alert.metadata.get("fingerprint")?.as_str());
         if let Some(alert) = &previous
             && alert.ticket_id.is_some()
-            && finished == Some(fingerprint.as_str())
+            && (finished == Some(fingerprint.as_str())
+                || (finished.is_some() && recorded.as_ref() == Some(&snapshot)))
         {
             // Processed after all (an error was recorded when the cycle
             // could not tell): the error is no longer true.
@@ -405,6 +648,26 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                         self.provider_title, incident.status
                     ));
                 }
+                // Raised again after it was closed: a closed ticket opens
+                // again. (A ticket a person closed while the incident stayed
+                // open stays closed.)
+                let reopen_into = if !incident.status.is_closed()
+                    && recorded.as_ref().is_some_and(IncidentSnapshot::is_closed)
+                {
+                    self.store
+                        .get_ticket(self.tenant, ticket)
+                        .await?
+                        .filter(|t| t.closed_at.is_some())
+                        .and_then(|t| self.open_status_for(t.board_id))
+                } else {
+                    None
+                };
+                if reopen_into.is_some() {
+                    lines.push(format!(
+                        "Reopened automatically: {} raised the incident again ({}).",
+                        self.provider_title, incident.status
+                    ));
+                }
                 let note = (!lines.is_empty() || !creation_stopped).then(|| NewComment {
                     note: format!(
                         "**{} incident updated**\n\n- {}",
@@ -416,6 +679,8 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                 });
                 let outcome = if close_into.is_some() {
                     IncidentOutcome::TicketClosed
+                } else if reopen_into.is_some() {
+                    IncidentOutcome::TicketReopened
                 } else if note.is_none() {
                     IncidentOutcome::TicketCreated
                 } else {
@@ -429,7 +694,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                         self.integration,
                         AlertTicketUpdate {
                             ticket,
-                            status: close_into,
+                            status: close_into.or(reopen_into),
                             note,
                             alert: self.alert_upsert(
                                 incident,
@@ -476,6 +741,17 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             .filter(on_board)
             .find(|s| Some(s.name.to_lowercase()) == name)
             .or_else(|| self.statuses.iter().find(on_board))
+            .map(|s| s.id)
+    }
+
+    /// The board's default status when it is open; else its first open one.
+    fn open_status_for(&self, board: crate::BoardId) -> Option<crate::StatusId> {
+        let open = |s: &&crate::ports::Status| s.board_id == board && !s.is_closed;
+        self.statuses
+            .iter()
+            .filter(open)
+            .find(|s| s.is_default)
+            .or_else(|| self.statuses.iter().find(open))
             .map(|s| s.id)
     }
 
@@ -666,4 +942,48 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         }
         Ok(true)
     }
+}
+
+/// Which incidents are in quarantine during a cycle.
+struct QuarantineState {
+    /// Ids of the quarantined incidents.
+    held: HashSet<String>,
+    /// Records a retry of this cycle tried and that failed again, with the
+    /// payload tried: the feed bringing the same record is not tried twice.
+    failed_again: HashMap<String, serde_json::Value>,
+}
+
+impl QuarantineState {
+    fn just_failed(&self, record_id: &str, payload: &serde_json::Value) -> bool {
+        self.failed_again.get(record_id) == Some(payload)
+    }
+}
+
+/// The id an undecodable record is quarantined under: its own, or a hash
+/// of the record when it has none that can be read.
+fn undecodable_id(record: &UndecodableIncident) -> String {
+    match record.id.as_deref().filter(|id| !id.trim().is_empty()) {
+        Some(id) => id.to_owned(),
+        None => QuarantineEntry::payload_id(&record.payload),
+    }
+}
+
+/// Ids are keys the store looks up again as sent; PostgreSQL cannot hold a
+/// NUL in one. Refused here, the same on every backend.
+fn check_ids(incident: &NormalizedIncident) -> Result<(), EngineError> {
+    let bad = |id: &str| id.contains('\0');
+    if incident.external_id.trim().is_empty() {
+        return Err(EngineError::InvalidRecord {
+            message: "the incident has an empty id".to_owned(),
+        });
+    }
+    if bad(&incident.external_id) || incident.scope_id.as_deref().is_some_and(bad) {
+        return Err(EngineError::InvalidRecord {
+            message: format!(
+                "incident {:?} has a NUL byte in its id or organization id",
+                incident.external_id
+            ),
+        });
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! What the engine remembers of an incident between polls, to tell what
 //! changed and to write nothing when nothing did.
 
-use crate::contracts::NormalizedIncident;
+use crate::contracts::{IncidentStatus, NormalizedIncident};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -14,6 +14,10 @@ pub(crate) struct IncidentSnapshot {
     pub(crate) summary: Option<String>,
     pub(crate) indicators: Vec<(String, Option<u64>)>,
     pub(crate) remediations: Vec<(Option<String>, Option<String>, Option<String>)>,
+    /// A hash of the report's body (`none` without one). Absent from
+    /// snapshots written before it was kept: then read as unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) body: Option<String>,
 }
 
 impl IncidentSnapshot {
@@ -33,14 +37,30 @@ impl IncidentSnapshot {
                 .iter()
                 .map(|r| (r.id.clone(), r.action.clone(), r.status.clone()))
                 .collect(),
+            body: Some(match incident.body.as_deref() {
+                Some(body) => short_hash(body.as_bytes()),
+                None => "none".to_owned(),
+            }),
         }
+    }
+
+    /// `self` as recorded by an earlier version, with the fields it did not
+    /// keep taken from `now` (so they read as unchanged).
+    pub(crate) fn upgraded(mut self, now: &Self) -> Self {
+        if self.body.is_none() {
+            self.body.clone_from(&now.body);
+        }
+        self
+    }
+
+    /// Whether the incident is in a closed status.
+    pub(crate) fn is_closed(&self) -> bool {
+        IncidentStatus::parse(&self.status).is_closed()
     }
 
     /// A short hash of the snapshot.
     pub(crate) fn fingerprint(&self) -> String {
-        let json = serde_json::to_vec(self).expect("a snapshot always serializes");
-        let digest = Sha256::digest(json);
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        short_hash(&serde_json::to_vec(self).expect("a snapshot always serializes"))
     }
 
     /// What changed from `before` to `self`, one line each.
@@ -96,9 +116,23 @@ impl IncidentSnapshot {
                 Some(_) => {}
             }
         }
+        if self.body != before.body {
+            lines.push(
+                "Report details updated by the provider (the portal shows the full report)."
+                    .to_owned(),
+            );
+        }
         if lines.is_empty() {
             lines.push("Details updated by the provider.".to_owned());
         }
         lines
     }
+}
+
+/// The first 16 bytes of a SHA-256, in hex.
+fn short_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
