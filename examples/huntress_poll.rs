@@ -44,6 +44,9 @@ const DEFAULT_DATABASE_URL: &str = "sqlite://huntress_poll.db";
 /// A simulated organization named like a demo client: the auto-matcher maps it.
 const MAPPED_ORGANIZATION: &str = "Acme Corp";
 
+#[path = "support/problems.rs"]
+mod problems;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Errors print with their message, not their debug form.
@@ -104,6 +107,7 @@ async fn run() -> Result<(), AnyError> {
     let mut cycle = 0u32;
     loop {
         cycle += 1;
+        let cycle_started = Utc::now();
         let before = ticket_states(&store, tenant).await?;
         let report = psa_sync::jobs::poll_incidents(&store, &registry, tenant, integration).await?;
         println!(
@@ -116,13 +120,22 @@ async fn run() -> Result<(), AnyError> {
             report.unchanged,
             report.requests_made
         );
-        if let Some(failed) = &report.failed {
+        if report.tickets_reopened + report.recovered > 0 {
             println!(
-                "  stopped at incident {}: {}",
-                failed.external_id, failed.error
+                "  {} tickets reopened, {} quarantined incidents recovered",
+                report.tickets_reopened, report.recovered
             );
         }
         print_changes(&store, tenant, &before).await?;
+        problems::print_problems(&store, tenant, &[("Huntress", integration)], cycle_started)
+            .await?;
+        if let Some(failed) = &report.failed {
+            return Err(format!(
+                "the poll stopped at incident {}: {}",
+                failed.external_id, failed.error
+            )
+            .into());
+        }
 
         if !watch {
             return Ok(());

@@ -61,11 +61,18 @@ const TENANT_NAME: &str = "Quickstart demo";
 /// Endpoints per Gateway page: small, so the simulated walk takes a few pages.
 const PAGE_SIZE: u32 = 20;
 
+#[path = "support/problems.rs"]
+mod problems;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Errors print with their message, not their debug form.
     match run().await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(failed) => {
+            eprintln!("error: {failed} runs failed (see Problems above)");
+            ExitCode::FAILURE
+        }
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
@@ -73,7 +80,8 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), AnyError> {
+/// Runs the demo; returns how many runs failed.
+async fn run() -> Result<usize, AnyError> {
     let started = Utc::now();
     let database_url =
         std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
@@ -163,6 +171,14 @@ async fn run() -> Result<(), AnyError> {
     )
     .await?;
 
+    let failed = problems::print_problems(
+        &store,
+        tenant,
+        &[("Tanium", tanium_id), ("Huntress", huntress_id)],
+        started,
+    )
+    .await?;
+
     let (assets, tickets) = (
         after.0.saturating_sub(before.0),
         after.1.saturating_sub(before.1),
@@ -179,7 +195,7 @@ async fn run() -> Result<(), AnyError> {
             "this run: created {assets} assets, {tickets} tickets (new at the source since the last run)"
         );
     }
-    Ok(())
+    Ok(failed)
 }
 
 /// A provider to talk to: its settings and secrets, and the simulator when
@@ -642,21 +658,23 @@ async fn print_runs(
                 n("unmapped")
             ),
             "incidents" => format!(
-                "{} received, {} tickets created, {} notes, {} closed, {} unchanged, {} assets linked",
+                "{} received, {} tickets created, {} notes, {} closed, {} unchanged, {} assets linked, {} quarantined",
                 n("received"),
                 n("tickets_created"),
                 n("notes_added"),
                 n("tickets_closed"),
                 n("unchanged"),
-                n("assets_linked")
+                n("assets_linked"),
+                n("quarantined")
             ),
             _ => format!(
-                "{} received, {} created, {} updated, {} unchanged, {} retired",
+                "{} received, {} created, {} updated, {} unchanged, {} retired, {} quarantined",
                 n("received"),
                 n("created"),
                 n("updated"),
                 n("unchanged"),
-                n("tombstoned")
+                n("tombstoned"),
+                n("quarantined")
             ),
         };
         println!(

@@ -50,6 +50,9 @@ const DEFAULT_DATABASE_URL: &str = "sqlite://tanium_sync.db";
 /// Endpoints per Gateway page.
 const PAGE_SIZE: u32 = 50;
 
+#[path = "support/problems.rs"]
+mod problems;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Errors print with their message, not their debug form.
@@ -71,6 +74,7 @@ struct Target {
 }
 
 async fn run() -> Result<(), AnyError> {
+    let started = Utc::now();
     let target = tanium_target().await?;
     let database_url =
         std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
@@ -137,7 +141,9 @@ async fn run() -> Result<(), AnyError> {
             .await?;
     print_report("incremental sync", &incremental);
 
-    print_summary(&store, tenant, integration).await
+    print_summary(&store, tenant, integration).await?;
+    problems::print_problems(&store, tenant, &[("Tanium", integration)], started).await?;
+    Ok(())
 }
 
 /// The Gateway to talk to: the one `TANIUM_GATEWAY_URL` names, or a

@@ -12,7 +12,10 @@ use psa_ingest::contracts::{NormalizedScope, ScopeKind};
 use psa_ingest::engine::assets::{
     AssetEngine, AssetEngineOptions, AssetSyncReport, RetirementGuard, SkipReason, SyncMode,
 };
-use psa_ingest::ports::{AssetStore, ScopeLinkBy, ScopeMappingStore, WalkOutcome};
+use psa_ingest::ports::{
+    AssetStore, Pipeline, QuarantineEntry, QuarantineFilter, QuarantineStore, RetryBackoff,
+    ScopeLinkBy, ScopeMappingStore, WalkOutcome,
+};
 use psa_ingest::sources::{DeviceSource, SourceError, SourceStream};
 use psa_ingest::{ClientId, IntegrationId, ProviderId, TenantId};
 use psa_store::test_util::TestStore;
@@ -692,7 +695,100 @@ async fn a_device_repeated_in_a_batch_keeps_its_last_snapshot(store: TestStore) 
     assert_eq!((again.unchanged, again.writes()), (2, 0));
 }
 
+/// A device that fails for a reason of its own is quarantined with its
+/// snapshot; the rest of its batch and the later scopes are written, and
+/// once the vendor fixes it the next walk writes it and it leaves
+/// quarantine.
+async fn a_failing_device_is_quarantined_and_recovered_when_fixed(store: TestStore) {
+    let s = setup(&store).await;
+    let mut nameless = device("d2", "g1");
+    nameless.name = " ".into();
+    let source = Inventory::of(vec![
+        device("d1", "g1"),
+        nameless,
+        device("d3", "g1"),
+        device("e1", "g2"),
+    ]);
+
+    let report = sync(&store, &s, &source, SyncMode::Full).await;
+
+    assert_eq!((report.created, report.quarantined), (3, 1), "{report:?}");
+    assert_eq!(report.complete_scopes, ["g1", "g2"]);
+    let held = store
+        .list_quarantined(s.tenant, s.integration, QuarantineFilter::default(), 10)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (held[0].pipeline, held[0].record_id.as_str()),
+        (Pipeline::Devices, "d2")
+    );
+    assert!(held[0].error.contains("no name"), "{}", held[0].error);
+    assert_eq!(held[0].payload["external_id"], "d2");
+
+    // Fixed at the vendor: the next walk writes it.
+    source.devices.lock().unwrap()[1].name = "host-d2".into();
+    let report = sync(&store, &s, &source, SyncMode::Auto).await;
+    assert_eq!((report.created, report.recovered), (1, 1), "{report:?}");
+    assert_eq!(
+        store
+            .count_quarantined(s.tenant, s.integration)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(active_names(&store, &s, s.acme, "host-d2").await.len(), 1);
+}
+
+/// A quarantined snapshot the running code can now write (an older
+/// version refused it) is written by the next sync, before the walks, and
+/// leaves quarantine; one that still fails counts one more attempt and
+/// stops nothing.
+async fn due_quarantined_devices_are_retried_from_their_snapshot(store: TestStore) {
+    let s = setup(&store).await;
+    let source = Inventory::of(vec![device("d1", "g1")]);
+    sync(&store, &s, &source, SyncMode::Full).await;
+    let past = Utc::now() - chrono::TimeDelta::hours(1);
+    let mut still_bad = device("bad", "g1");
+    still_bad.name = String::new();
+    for (id, snapshot) in [("ok", device("ok", "g1")), ("bad", still_bad)] {
+        store
+            .quarantine_record(
+                s.tenant,
+                s.integration,
+                QuarantineEntry {
+                    pipeline: Pipeline::Devices,
+                    record_id: id.into(),
+                    payload: serde_json::to_value(snapshot).unwrap(),
+                    error: "refused by an older version".into(),
+                },
+                RetryBackoff::default(),
+                past - chrono::TimeDelta::days(2),
+            )
+            .await
+            .unwrap();
+    }
+
+    // The incremental walk brings neither device.
+    let report = sync(&store, &s, &source, SyncMode::Auto).await;
+
+    assert_eq!((report.full_walks, report.incremental_walks), (0, 2));
+    assert_eq!(report.recovered, 1, "{report:?}");
+    assert_eq!(report.quarantined, 1);
+    assert_eq!(active_names(&store, &s, s.acme, "host-ok").await.len(), 1);
+    let held = store
+        .list_quarantined(s.tenant, s.integration, QuarantineFilter::default(), 10)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].record_id.as_str(), held[0].attempts), ("bad", 2));
+    assert!(held[0].error.contains("no name"));
+    assert!(held[0].next_retry_at > Utc::now());
+}
+
 psa_store::backend_tests!(
+    a_failing_device_is_quarantined_and_recovered_when_fixed,
+    due_quarantined_devices_are_retried_from_their_snapshot,
     vendor_values_the_database_cannot_hold_stop_nothing,
     cold_ingest_creates_and_a_rerun_writes_nothing,
     unsent_fields_keep_stored_values_and_changes_update,

@@ -267,7 +267,9 @@ fn timeless(index: usize, report: IncidentReport) -> UndecodableRecord {
     }
 }
 
-/// A row of a page about to be yielded.
+/// A row of a page about to be yielded (nearly always a report, so it is
+/// not boxed).
+#[allow(clippy::large_enum_variant)]
 enum Row {
     Report(IncidentReport),
     Undecodable(UndecodableRecord),

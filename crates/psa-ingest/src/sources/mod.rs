@@ -101,6 +101,8 @@ pub struct FeedCursor(pub String);
 /// One entry of an incident feed: an incident, or a record of the feed the
 /// source could not decode (the engine quarantines it and the feed goes
 /// on).
+// Nearly every entry is an incident: boxing it would allocate for each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FeedItem {
     /// An incident, and the cursor that points just past it.

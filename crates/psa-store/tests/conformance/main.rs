@@ -11,6 +11,7 @@ mod entity_mappings;
 mod integrations;
 mod isolation;
 mod open;
+mod quarantine;
 mod schedules;
 mod schema_rules;
 mod scopes;

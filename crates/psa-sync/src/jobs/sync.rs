@@ -296,7 +296,8 @@ pub(crate) async fn observed_poll_incidents<S: Store + ?Sized>(
             )
             .await?
             .with_progress(progress);
-            let report = engine.poll(source.as_ref()).await?;
+            // Boxed: a poll cycle is a large future, kept off the caller's stack.
+            let report = Box::pin(engine.poll(source.as_ref())).await?;
             let mut problems: Vec<String> = report
                 .failed
                 .iter()
