@@ -85,7 +85,9 @@ async fn run() -> Result<(), AnyError> {
         .id;
 
     let mut registry = ProviderRegistry::new();
-    registry.register(Box::new(HuntressProvider::new()))?;
+    registry.register(Box::new(
+        HuntressProvider::new().with_url_policy(huntress::UrlPolicy::loopback()),
+    ))?;
 
     let (info, scopes) =
         psa_sync::jobs::connect(&store, &registry, tenant, integration, &secrets).await?;

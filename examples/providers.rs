@@ -9,8 +9,12 @@ use tanium_gateway::provider::TaniumProvider;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut registry = ProviderRegistry::new();
-    registry.register(Box::new(TaniumProvider::new()))?;
-    registry.register(Box::new(HuntressProvider::new()))?;
+    registry.register(Box::new(
+        TaniumProvider::new().with_url_policy(tanium_gateway::UrlPolicy::loopback()),
+    ))?;
+    registry.register(Box::new(
+        HuntressProvider::new().with_url_policy(huntress::UrlPolicy::loopback()),
+    ))?;
     for edition in [Edition::Community, Edition::Enterprise] {
         println!("{edition:?} edition:");
         let groups = registry.available(edition, &FeatureFlags::default());

@@ -99,14 +99,16 @@ async fn run() -> Result<usize, AnyError> {
 
     let tanium = tanium_target().await?;
     let huntress = huntress_target(tanium.sim.as_ref()).await?;
-    let mut provider = TaniumProvider::new();
+    let mut provider = TaniumProvider::new().with_url_policy(tanium_gateway::UrlPolicy::loopback());
     if let Some(sim) = &tanium.sim {
         // With the simulator, agent status is judged by its clock.
         provider = provider.with_clock(sim.clock().as_fn());
     }
     let mut registry = ProviderRegistry::new();
     registry.register(Box::new(provider))?;
-    registry.register(Box::new(HuntressProvider::new()))?;
+    registry.register(Box::new(
+        HuntressProvider::new().with_url_policy(huntress::UrlPolicy::loopback()),
+    ))?;
     let registry = Arc::new(registry);
 
     let tanium_id = integration(&store, tenant, "tanium", &tanium.settings).await?;

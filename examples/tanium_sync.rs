@@ -98,7 +98,7 @@ async fn run() -> Result<(), AnyError> {
         .id;
 
     // With the simulator, agent status is judged by its clock.
-    let mut provider = TaniumProvider::new();
+    let mut provider = TaniumProvider::new().with_url_policy(tanium_gateway::UrlPolicy::loopback());
     if let Some(sim) = &target.sim {
         provider = provider.with_clock(sim.clock().as_fn());
     }

@@ -166,6 +166,7 @@ async fn tanium_scenario(store: &TestStore, fault: Option<(u64, FaultPoint)>) ->
     registry
         .register(Box::new(
             TaniumProvider::new()
+                .with_url_policy(tanium_gateway::UrlPolicy::loopback())
                 .with_clock(sim.clock().as_fn())
                 .with_retry_policy(TaniumRetry::none()),
         ))
@@ -247,6 +248,7 @@ async fn huntress_scenario(
     registry
         .register(Box::new(
             HuntressProvider::new()
+                .with_url_policy(huntress::UrlPolicy::loopback())
                 .with_rate_limit(RateLimit::new(100_000, Duration::from_secs(60)))
                 .with_retry(HuntressRetry::fast(Duration::from_millis(5)))
                 .with_timeout(Duration::from_secs(10)),

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 /// minute, the same as the simulator's strict window) and quick retries.
 fn registry() -> ProviderRegistry {
     let provider = HuntressProvider::new()
+        .with_url_policy(huntress::UrlPolicy::loopback())
         .with_rate_limit(RateLimit::HUNTRESS)
         .with_retry(RetryPolicy::fast(Duration::from_millis(5)))
         .with_timeout(Duration::from_secs(10));

@@ -41,6 +41,7 @@ async fn setup(store: &PsaStore) -> Setup {
     registry
         .register(Box::new(
             TaniumProvider::new()
+                .with_url_policy(tanium_gateway::UrlPolicy::loopback())
                 .with_clock(sim.clock().as_fn())
                 .with_retry_policy(RetryPolicy::none()),
         ))

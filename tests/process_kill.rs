@@ -71,10 +71,16 @@ async fn tenant(store: &PsaStore, times: Times) -> Tenant {
 
     let mut registry = ProviderRegistry::new();
     registry
-        .register(Box::new(tanium_gateway::provider::TaniumProvider::new()))
+        .register(Box::new(
+            tanium_gateway::provider::TaniumProvider::new()
+                .with_url_policy(tanium_gateway::UrlPolicy::loopback()),
+        ))
         .unwrap();
     registry
-        .register(Box::new(huntress::provider::HuntressProvider::new()))
+        .register(Box::new(
+            huntress::provider::HuntressProvider::new()
+                .with_url_policy(huntress::UrlPolicy::loopback()),
+        ))
         .unwrap();
     let demo = store
         .seed_demo_tenant(&format!("MSP {}", TenantId::new()))

@@ -40,12 +40,12 @@ fn opened_sources_match_the_declared_capabilities() {
     let secret = |s: &str| SecretString::from(s.to_owned());
     let cases: Vec<(Box<dyn Provider>, serde_json::Value, ProviderSecrets)> = vec![
         (
-            Box::new(TaniumProvider::new()),
+            Box::new(TaniumProvider::new().with_url_policy(tanium_gateway::UrlPolicy::loopback())),
             serde_json::json!({ "gateway_url": "https://acme-api.cloud.tanium.com" }),
             ProviderSecrets::new().with(API_TOKEN_SECRET, secret("token-123")),
         ),
         (
-            Box::new(HuntressProvider::new()),
+            Box::new(HuntressProvider::new().with_url_policy(huntress::UrlPolicy::loopback())),
             serde_json::json!({}),
             ProviderSecrets::new()
                 .with(SECRET_API_KEY, secret("key"))

@@ -53,6 +53,7 @@ async fn simulator() -> TaniumSim {
 /// simulator's clock, and no retries (the simulator injects no faults).
 fn registry(sim: &TaniumSim) -> ProviderRegistry {
     let provider = TaniumProvider::new()
+        .with_url_policy(tanium_gateway::UrlPolicy::loopback())
         .with_clock(sim.clock().as_fn())
         .with_retry_policy(RetryPolicy::none());
     let mut registry = ProviderRegistry::new();

@@ -69,6 +69,7 @@ fn registry(sims: &Sims) -> Arc<ProviderRegistry> {
     registry
         .register(Box::new(
             TaniumProvider::new()
+                .with_url_policy(tanium_gateway::UrlPolicy::loopback())
                 .with_clock(sims.tanium.clock().as_fn())
                 .with_retry_policy(TaniumRetry::none()),
         ))
@@ -76,6 +77,7 @@ fn registry(sims: &Sims) -> Arc<ProviderRegistry> {
     registry
         .register(Box::new(
             HuntressProvider::new()
+                .with_url_policy(huntress::UrlPolicy::loopback())
                 .with_rate_limit(RateLimit::new(100_000, Duration::from_secs(60)))
                 .with_retry(HuntressRetry::fast(Duration::from_millis(5)))
                 .with_timeout(Duration::from_secs(10)),

@@ -37,6 +37,7 @@ async fn main() {
     registry
         .register(Box::new(
             TaniumProvider::new()
+                .with_url_policy(tanium_gateway::UrlPolicy::loopback())
                 .with_clock(Arc::new(move || now))
                 .with_retry_policy(TaniumRetry::none()),
         ))
@@ -44,6 +45,7 @@ async fn main() {
     registry
         .register(Box::new(
             HuntressProvider::new()
+                .with_url_policy(huntress::UrlPolicy::loopback())
                 .with_rate_limit(RateLimit::new(100_000, Duration::from_secs(60)))
                 .with_retry(HuntressRetry::fast(Duration::from_millis(5)))
                 .with_timeout(Duration::from_secs(10)),

@@ -3,14 +3,11 @@
 use crate::pagination::UndecodableRecord;
 use std::time::Duration;
 
-/// The longest server body kept in an error, in bytes. Error pages can be
-/// large HTML documents; the start says what went wrong.
-pub(crate) const MAX_ERROR_BODY: usize = 16 * 1024;
-
 /// Why a Huntress call failed.
 ///
-/// Every variant that comes from an HTTP answer keeps the server's raw body
-/// text (the error body schema is not documented). Credentials never appear
+/// Every variant that comes from an HTTP answer keeps a short, sanitized
+/// excerpt of the server's body ([`psa_http::excerpt`]; the error body
+/// schema is not documented). Credentials never appear
 /// in an error: they travel only in the `Authorization` header.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -86,6 +83,16 @@ pub enum HuntressError {
         #[source]
         source: reqwest::Error,
     },
+    /// The answer's body is larger than the client's cap
+    /// ([`HuntressClientBuilder::max_body_bytes`](crate::HuntressClientBuilder::max_body_bytes)):
+    /// not read past it.
+    #[error("the answer from Huntress for {path} is larger than {cap} bytes; not read")]
+    BodyTooLarge {
+        /// Path and query of the request.
+        path: String,
+        /// The cap, in bytes.
+        cap: usize,
+    },
     /// A success answer whose body is not the expected shape (not JSON, or
     /// a single record that does not decode).
     #[error(
@@ -156,17 +163,9 @@ impl HuntressError {
     }
 }
 
-/// Cuts a body to [`MAX_ERROR_BODY`] bytes on a character boundary.
-pub(crate) fn truncate_body(mut body: String) -> String {
-    if body.len() > MAX_ERROR_BODY {
-        let mut end = MAX_ERROR_BODY;
-        while !body.is_char_boundary(end) {
-            end -= 1;
-        }
-        body.truncate(end);
-        body.push_str("... (truncated)");
-    }
-    body
+/// The short, sanitized excerpt of a body that errors carry.
+pub(crate) fn truncate_body(body: &str) -> String {
+    psa_http::excerpt(body.as_bytes())
 }
 
 #[cfg(test)]
@@ -174,17 +173,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_bodies_are_cut_on_a_char_boundary() {
-        let body = "é".repeat(MAX_ERROR_BODY);
-        let cut = truncate_body(body);
-        assert!(cut.ends_with("... (truncated)"));
-        assert!(cut.len() <= MAX_ERROR_BODY + "... (truncated)".len());
+    fn long_bodies_are_cut_to_a_short_plain_excerpt() {
+        let body = format!("{}\0\x1b[2J", "é".repeat(20_000));
+        let cut = truncate_body(&body);
+        assert!(cut.ends_with('…'));
+        assert_eq!(cut.chars().count(), psa_http::EXCERPT_CHARS + 1);
+        assert!(!cut.contains('\0'));
     }
 
     #[test]
     fn short_bodies_are_kept_whole() {
         assert_eq!(
-            truncate_body("{\"error\":\"nope\"}".to_owned()),
+            truncate_body("{\"error\":\"nope\"}"),
             "{\"error\":\"nope\"}"
         );
     }

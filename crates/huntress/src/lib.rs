@@ -71,3 +71,6 @@ pub use requests::{
     AgentsQuery, IncidentReportsQuery, ListAgents, ListIncidentReports, ListOrganizations,
     MAX_PAGE_SIZE, OrganizationsQuery,
 };
+
+/// Which URLs a client may call (re-exported from `psa-http`).
+pub use psa_http::UrlPolicy;

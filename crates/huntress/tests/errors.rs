@@ -222,3 +222,74 @@ async fn an_unreachable_host_is_a_transport_error() {
         "{error}"
     );
 }
+
+/// A hostile `Retry-After` (1e20 seconds) used to panic the job; it is
+/// clamped to the policy's longest wait.
+#[tokio::test]
+async fn a_huge_retry_after_is_clamped_not_a_panic() {
+    let server = MockServer::start().await;
+    get("/v1/account")
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1e20"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    account_ok(&server).await;
+    let policy = RetryPolicy {
+        max_retry_after: Duration::from_millis(20),
+        ..RetryPolicy::fast(Duration::from_millis(1))
+    };
+    let client = builder(&server.uri()).retry(policy).build().unwrap();
+
+    client.account().await.unwrap();
+    assert_eq!(client.requests_made(), 2);
+}
+
+/// A body over the cap is a typed error, not read whole.
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let server = MockServer::start().await;
+    get("/v1/account")
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(5_000)))
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri())
+        .max_body_bytes(1_000)
+        .build()
+        .unwrap();
+
+    let error = client.account().await.unwrap_err();
+    assert!(
+        matches!(&error, HuntressError::BodyTooLarge { cap: 1_000, .. }),
+        "{error:?}"
+    );
+}
+
+/// The service's URL policy, not the tenant, decides where a client goes.
+#[tokio::test]
+async fn urls_the_policy_refuses_are_configuration_errors_naming_the_rule() {
+    let strict = |url: &str| {
+        huntress::HuntressClient::builder()
+            .credentials(
+                secrecy::SecretString::from(KEY),
+                secrecy::SecretString::from(SECRET),
+            )
+            .base_url(url)
+            .build()
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(strict("http://api.huntress.io").contains("https only"));
+    assert!(strict("https://10.0.0.5").contains("no private"));
+    assert!(strict("https://169.254.169.254").contains("cloud-metadata"));
+    assert!(strict("https://127.0.0.1:9443").contains("no loopback"));
+    assert!(
+        huntress::HuntressClient::builder()
+            .credentials(
+                secrecy::SecretString::from(KEY),
+                secrecy::SecretString::from(SECRET)
+            )
+            .base_url("https://api.huntress.io")
+            .build()
+            .is_ok()
+    );
+}

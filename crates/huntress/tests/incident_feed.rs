@@ -27,6 +27,7 @@ async fn sim() -> HuntressSim {
 /// requests.
 fn source(sim: &HuntressSim, page_size: u32) -> HuntressIncidentSource {
     let client = HuntressClient::builder()
+        .url_policy(huntress::UrlPolicy::loopback())
         .credentials(
             SecretString::from(sim.api_key()),
             SecretString::from(sim.api_secret()),

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 fn provider() -> HuntressProvider {
     HuntressProvider::new()
+        .with_url_policy(huntress::UrlPolicy::loopback())
         .with_rate_limit(RateLimit::new(1_000, Duration::from_secs(1)))
         .with_retry(RetryPolicy::fast(Duration::from_millis(1)))
 }
@@ -25,7 +26,7 @@ fn secrets(sim: &HuntressSim) -> ProviderSecrets {
 
 #[test]
 fn describes_itself_and_checks_only_client_settings() {
-    let provider = HuntressProvider::new();
+    let provider = HuntressProvider::new().with_url_policy(huntress::UrlPolicy::loopback());
     assert_eq!(provider.descriptor(), &psa_registry::builtin::huntress());
     assert_eq!(provider.secret_names(), ["api_key", "api_secret"]);
     assert!(provider.validate_settings(&json!({})).is_ok());
@@ -223,6 +224,7 @@ async fn clients_of_one_account_share_its_rate_limit() {
     let sim = HuntressSim::start().await;
     let window = Duration::from_millis(600);
     let provider = HuntressProvider::new()
+        .with_url_policy(huntress::UrlPolicy::loopback())
         .with_rate_limit(RateLimit::new(2, window))
         .with_retry(RetryPolicy::fast(Duration::from_millis(1)));
     let settings = HuntressSettings::from_json(&json!({"api_base_url": sim.uri()})).unwrap();

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 fn client_for(sim: &HuntressSim, rate_limit: RateLimit) -> HuntressClient {
     HuntressClient::builder()
+        .url_policy(huntress::UrlPolicy::loopback())
         .credentials(
             SecretString::from(sim.api_key()),
             SecretString::from(sim.api_secret()),
@@ -66,6 +67,7 @@ async fn without_the_limiter_the_server_says_429_and_the_client_recovers() {
     let window = Duration::from_millis(150);
     let sim = strict_sim(SimRateLimit::new(5, window)).await; // no Retry-After
     let client = HuntressClient::builder()
+        .url_policy(huntress::UrlPolicy::loopback())
         .credentials(
             SecretString::from(sim.api_key()),
             SecretString::from(sim.api_secret()),
@@ -104,6 +106,7 @@ async fn injected_faults_are_retried() {
         1,
     );
     let client = HuntressClient::builder()
+        .url_policy(huntress::UrlPolicy::loopback())
         .credentials(
             SecretString::from(sim.api_key()),
             SecretString::from(sim.api_secret()),
@@ -124,6 +127,7 @@ async fn injected_faults_are_retried() {
 async fn a_wrong_secret_is_refused_with_403() {
     let sim = HuntressSim::start().await;
     let client = HuntressClient::builder()
+        .url_policy(huntress::UrlPolicy::loopback())
         .credentials(
             SecretString::from(sim.api_key()),
             SecretString::from("wrong"),

@@ -39,6 +39,16 @@ pub enum GatewayError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The answer's body is larger than the client's cap
+    /// ([`HttpOptions::max_body_bytes`](crate::HttpOptions::max_body_bytes)):
+    /// not read past it.
+    #[error("{operation}: the answer is larger than {cap} bytes; not read")]
+    BodyTooLarge {
+        /// What the client was doing.
+        operation: &'static str,
+        /// The cap, in bytes.
+        cap: usize,
+    },
     /// The server answered with a redirect, in practice to its login page.
     /// The redirect is never followed (it would carry the token elsewhere).
     #[error(
@@ -204,15 +214,7 @@ fn join_errors(errors: &[GraphQlErrorDetail]) -> String {
 
 /// The start of a response body, whitespace collapsed, for error messages.
 pub(crate) fn body_excerpt(body: &[u8]) -> String {
-    const LIMIT: usize = 300;
-    let text = String::from_utf8_lossy(body);
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= LIMIT {
-        collapsed
-    } else {
-        let cut: String = collapsed.chars().take(LIMIT).collect();
-        format!("{cut}...")
-    }
+    psa_http::excerpt(body)
 }
 
 impl From<GatewayError> for psa_ingest::sources::SourceError {
@@ -281,7 +283,7 @@ mod tests {
     fn excerpts_are_short_and_collapsed() {
         assert_eq!(body_excerpt(b"  a \n\n b  "), "a b");
         let long = "x".repeat(1000);
-        assert_eq!(body_excerpt(long.as_bytes()).chars().count(), 303);
+        assert_eq!(body_excerpt(long.as_bytes()).chars().count(), 301);
     }
 
     #[test]

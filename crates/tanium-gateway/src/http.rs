@@ -1,8 +1,10 @@
 //! The HTTP layer both clients share: the `session` header, timeouts, no
-//! redirects, response classification and retries.
+//! redirects, the URL policy and body cap of [`psa_http`], response
+//! classification and retries.
 
 use crate::error::body_excerpt;
 use crate::{ApiToken, GatewayError, RetryPolicy};
+use psa_http::{BodyError, DEFAULT_MAX_BODY_BYTES, UrlPolicy, read_capped};
 use reqwest::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{RequestBuilder, StatusCode, Url};
 use std::future::Future;
@@ -10,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Timeouts and retry strategy of a client.
+/// Timeouts, retry strategy, URL policy and body cap of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpOptions {
     /// Longest wait for one whole request (default 60 s).
@@ -19,6 +21,11 @@ pub struct HttpOptions {
     pub connect_timeout: Duration,
     /// How transient failures are retried.
     pub retry: RetryPolicy,
+    /// Which URLs the client may call (default: `https` to public addresses
+    /// only); the embedding service decides, not a tenant.
+    pub url_policy: UrlPolicy,
+    /// The largest response body read (default 32 MiB).
+    pub max_body_bytes: usize,
 }
 
 impl Default for HttpOptions {
@@ -27,6 +34,8 @@ impl Default for HttpOptions {
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            url_policy: UrlPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -56,6 +65,8 @@ impl Http {
             // A redirect from Tanium goes to the login page: following it
             // would send the token elsewhere and hide the real cause.
             .redirect(reqwest::redirect::Policy::none())
+            // Every address a name resolves to is checked too.
+            .dns_resolver(options.url_policy.resolver())
             .timeout(options.request_timeout)
             .connect_timeout(options.connect_timeout)
             .user_agent(concat!("tanium-gateway/", env!("CARGO_PKG_VERSION")))
@@ -111,12 +122,15 @@ impl Http {
             .and_then(|v| v.to_str().ok())
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(operation, e))?;
+        let body = match read_capped(response, self.options.max_body_bytes).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge { cap }) => {
+                return Err(GatewayError::BodyTooLarge { operation, cap });
+            }
+            Err(BodyError::Read(e)) => return Err(self.transport_error(operation, e)),
+        };
         classify(status, location, &content_type, &body, what)?;
-        Ok(body.to_vec())
+        Ok(body)
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the retry policy
@@ -205,25 +219,15 @@ fn classify(
     Ok(())
 }
 
-/// Parses a configured URL: http or https, no credentials in it.
-pub(crate) fn parse_url(url: &str) -> Result<Url, GatewayError> {
-    let invalid = |reason: &str| GatewayError::InvalidUrl {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let parsed = Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(invalid("use an http:// or https:// URL"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(invalid(
-            "do not put credentials in the URL; the API token goes in the token setting",
-        ));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("the URL has no host"));
-    }
-    Ok(parsed)
+/// Parses a configured URL and checks it against the URL policy (scheme,
+/// credentials, host).
+pub(crate) fn parse_url(url: &str, policy: &UrlPolicy) -> Result<Url, GatewayError> {
+    policy
+        .check(url)
+        .map_err(|refused| GatewayError::InvalidUrl {
+            url: refused.url,
+            reason: format!("{}: {}", refused.rule, refused.advice),
+        })
 }
 
 #[cfg(test)]
@@ -272,12 +276,24 @@ mod tests {
     }
 
     #[test]
-    fn urls_must_be_http_without_credentials() {
+    fn urls_follow_the_policy_and_name_the_rule() {
+        let strict = UrlPolicy::default();
         assert!(
-            parse_url("https://acme-api.cloud.tanium.com/plugin/products/gateway/graphql").is_ok()
+            parse_url(
+                "https://acme-api.cloud.tanium.com/plugin/products/gateway/graphql",
+                &strict
+            )
+            .is_ok()
         );
-        assert!(parse_url("ftp://example.com").is_err());
-        assert!(parse_url("https://user:pw@example.com").is_err());
-        assert!(parse_url("not a url").is_err());
+        let reason = |url: &str| match parse_url(url, &strict) {
+            Err(GatewayError::InvalidUrl { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(reason("ftp://example.com").starts_with("https only"));
+        assert!(reason("http://example.com").starts_with("https only"));
+        assert!(reason("https://user:pw@example.com").starts_with("no credentials"));
+        assert!(reason("https://10.0.0.7").starts_with("no private"));
+        assert!(reason("not a url").starts_with("not a URL"));
+        assert!(parse_url("http://127.0.0.1:9000", &UrlPolicy::loopback()).is_ok());
     }
 }

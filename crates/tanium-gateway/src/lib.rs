@@ -32,3 +32,6 @@ pub use token::{ApiToken, TOKEN_PREFIX, TokenError};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// Which URLs a client may call (re-exported from `psa-http`).
+pub use psa_http::UrlPolicy;

@@ -14,6 +14,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(server: &MockServer) -> AssetApiClient {
     AssetApiClient::builder(server.uri(), SecretString::from(TOKEN))
+        .url_policy(tanium_gateway::UrlPolicy::loopback())
         .retry_policy(RetryPolicy::immediate(2))
         .build()
         .unwrap()

@@ -45,6 +45,7 @@ async fn a_token_without_its_prefix_is_refused_before_any_request() {
         format!("{}{GATEWAY_PATH}", server.uri()),
         SecretString::from("5f1d2c3b4a"),
     )
+    .url_policy(tanium_gateway::UrlPolicy::loopback())
     .build();
 
     let error = result.unwrap_err();
@@ -169,6 +170,7 @@ async fn a_timeout_is_named() {
         .mount(&server)
         .await;
     let client = GatewayClient::builder(server.uri(), SecretString::from(TOKEN))
+        .url_policy(tanium_gateway::UrlPolicy::loopback())
         .request_timeout(Duration::from_millis(100))
         .retry_policy(RetryPolicy::none())
         .build()
@@ -196,8 +198,41 @@ async fn a_timeout_is_named() {
 #[tokio::test]
 async fn debug_output_never_shows_the_token() {
     let server = MockServer::start().await;
-    let builder = GatewayClient::builder(server.uri(), SecretString::from(TOKEN));
+    let builder = GatewayClient::builder(server.uri(), SecretString::from(TOKEN))
+        .url_policy(tanium_gateway::UrlPolicy::loopback());
     assert!(!format!("{builder:?}").contains(TOKEN));
     let client = builder.build().unwrap();
     assert!(!format!("{client:?}").contains(TOKEN));
+}
+
+/// A body over the cap is a typed error; it is never read whole.
+#[tokio::test]
+async fn an_oversized_answer_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(format!("{{\"data\": \"{}\"}}", "x".repeat(10_000))),
+        )
+        .mount(&server)
+        .await;
+    let client = GatewayClient::builder(server.uri(), SecretString::from(TOKEN))
+        .url_policy(tanium_gateway::UrlPolicy::loopback())
+        .http_options(tanium_gateway::HttpOptions {
+            url_policy: tanium_gateway::UrlPolicy::loopback(),
+            max_body_bytes: 4_096,
+            retry: RetryPolicy::none(),
+            ..tanium_gateway::HttpOptions::default()
+        })
+        .build()
+        .unwrap();
+
+    let error = client.test_connection().await.unwrap_err();
+
+    assert!(
+        matches!(error, GatewayError::BodyTooLarge { cap: 4_096, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("4096 bytes"), "{error}");
 }

@@ -23,6 +23,7 @@ async fn sim() -> TaniumSim {
 
 fn provider(sim: &TaniumSim) -> TaniumProvider {
     TaniumProvider::new()
+        .with_url_policy(tanium_gateway::UrlPolicy::loopback())
         .with_retry_policy(RetryPolicy::immediate(2))
         .with_clock(sim.clock().as_fn())
 }
@@ -55,7 +56,7 @@ async fn devices(source: &dyn DeviceSource, scope: &str) -> Vec<NormalizedDevice
 
 #[tokio::test]
 async fn describes_itself_and_checks_settings() {
-    let provider = TaniumProvider::new();
+    let provider = TaniumProvider::new().with_url_policy(tanium_gateway::UrlPolicy::loopback());
 
     assert_eq!(provider.descriptor(), &psa_registry::builtin::tanium());
     assert_eq!(provider.secret_names(), ["api_token"]);
@@ -96,6 +97,43 @@ async fn bad_settings_and_secrets_are_refused_before_any_request() {
         provider
             .open(&settings(&sim, json!({})), &secrets("simulator-0123"))
             .is_err()
+    );
+    assert!(sim.requests().is_empty());
+}
+
+/// Tenants type the Gateway URL; the service's URL policy decides where a
+/// worker may go. A refused URL is a settings error naming the rule, and
+/// no request leaves.
+#[tokio::test]
+async fn urls_the_service_policy_refuses_are_settings_errors() {
+    let sim = sim().await;
+    let strict = TaniumProvider::new();
+    let refused = |url: &str| {
+        let Err(error) = strict.open(&json!({ "gateway_url": url }), &secrets(&sim.token())) else {
+            panic!("{url} was not refused");
+        };
+        match error {
+            ProviderError::Settings(e) => {
+                assert_eq!(e.fields(), ["gateway_url"]);
+                e.to_string()
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(
+        refused(&sim.gateway_url()).contains("https only"),
+        "plain http"
+    );
+    assert!(refused("https://10.20.0.4/plugin/products/gateway/graphql").contains("no private"));
+    assert!(refused("https://169.254.169.254/").contains("cloud-metadata"));
+    assert!(refused("https://127.0.0.1:8443/").contains("no loopback"));
+    assert!(
+        strict
+            .open(
+                &json!({ "gateway_url": "https://acme-api.cloud.tanium.com" }),
+                &secrets(&sim.token())
+            )
+            .is_ok()
     );
     assert!(sim.requests().is_empty());
 }

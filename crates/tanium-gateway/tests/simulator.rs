@@ -21,6 +21,7 @@ async fn sim() -> TaniumSim {
 
 fn client(sim: &TaniumSim) -> GatewayClient {
     GatewayClient::builder(sim.gateway_url(), SecretString::from(sim.token()))
+        .url_policy(tanium_gateway::UrlPolicy::loopback())
         .retry_policy(RetryPolicy::immediate(3))
         .request_timeout(Duration::from_secs(5))
         .build()
@@ -105,6 +106,7 @@ async fn a_slow_page_is_asked_again_at_half_the_size() {
         .on_operation("Endpoints"),
     );
     let client = GatewayClient::builder(sim.gateway_url(), SecretString::from(sim.token()))
+        .url_policy(tanium_gateway::UrlPolicy::loopback())
         .retry_policy(RetryPolicy::immediate(4))
         .request_timeout(Duration::from_millis(150))
         .build()
@@ -170,6 +172,7 @@ async fn faults_are_named() {
 async fn a_wrong_token_is_refused() {
     let sim = sim().await;
     let client = GatewayClient::builder(sim.gateway_url(), SecretString::from("token-wrong"))
+        .url_policy(tanium_gateway::UrlPolicy::loopback())
         .build()
         .unwrap();
 
@@ -251,6 +254,7 @@ async fn the_asset_api_holds_endpoints_aged_out_of_tds() {
     let sim = sim().await;
     sim.age_out_of_tds("1002");
     let assets = AssetApiClient::builder(sim.base_url(), SecretString::from(sim.token()))
+        .url_policy(tanium_gateway::UrlPolicy::loopback())
         .retry_policy(RetryPolicy::immediate(2))
         .build()
         .unwrap();

@@ -3,6 +3,7 @@
 use crate::HuntressError;
 use crate::client::rate_limit::{SharedLimiter, SlidingWindow};
 use crate::client::{HuntressClient, Inner, RateLimit, RetryPolicy};
+use psa_http::{DEFAULT_MAX_BODY_BYTES, UrlPolicy};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -38,6 +39,8 @@ pub struct HuntressClientBuilder {
     retry: RetryPolicy,
     timeout: Duration,
     user_agent: String,
+    url_policy: UrlPolicy,
+    max_body_bytes: usize,
 }
 
 impl Default for HuntressClientBuilder {
@@ -51,6 +54,8 @@ impl Default for HuntressClientBuilder {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             user_agent: concat!("psa-huntress/", env!("CARGO_PKG_VERSION")).to_owned(),
+            url_policy: UrlPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -67,6 +72,20 @@ impl HuntressClientBuilder {
     /// dropped: paths are added as `/v1/...`.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
+        self
+    }
+
+    /// Which URLs the client may call (default: `https` to public
+    /// addresses only); the embedding service decides, not a tenant.
+    pub fn url_policy(mut self, policy: UrlPolicy) -> Self {
+        self.url_policy = policy;
+        self
+    }
+
+    /// The largest response body read (default 32 MiB); a larger one is
+    /// [`HuntressError::BodyTooLarge`].
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
         self
     }
 
@@ -108,6 +127,12 @@ impl HuntressClientBuilder {
         let api_key = non_empty(self.api_key, "api_key")?;
         let api_secret = non_empty(self.api_secret, "api_secret")?;
         let base_url = normalize_base_url(&self.base_url)?;
+        self.url_policy
+            .check(&base_url)
+            .map_err(|refused| HuntressError::Config {
+                field: "base_url",
+                message: refused.to_string(),
+            })?;
         self.rate_limit.validate()?;
         if self.timeout.is_zero() {
             return Err(HuntressError::Config {
@@ -120,6 +145,8 @@ impl HuntressClientBuilder {
             .user_agent(self.user_agent)
             // Never follow a redirect with the credentials attached.
             .redirect(reqwest::redirect::Policy::none())
+            // Every address a name resolves to is checked too.
+            .dns_resolver(self.url_policy.resolver())
             .build()
             .map_err(|error| HuntressError::Config {
                 field: "http",
@@ -138,6 +165,7 @@ impl HuntressClientBuilder {
                 rate_limit: self.rate_limit,
                 retry: self.retry,
                 requests: AtomicU64::new(0),
+                max_body_bytes: self.max_body_bytes,
             }),
         })
     }

@@ -44,6 +44,7 @@ struct Inner {
     rate_limit: RateLimit,
     retry: RetryPolicy,
     requests: AtomicU64,
+    max_body_bytes: usize,
 }
 
 impl fmt::Debug for HuntressClient {

@@ -3,7 +3,7 @@
 use crate::HuntressError;
 use crate::client::HuntressClient;
 use crate::error::truncate_body;
-use chrono::{DateTime, Utc};
+use psa_http::{BodyError, parse_retry_after, read_capped};
 use reqwest::header::RETRY_AFTER;
 use reqwest::{StatusCode, Url};
 use secrecy::ExposeSecret;
@@ -19,6 +19,9 @@ enum Attempt {
         body: String,
     },
     Failed(reqwest::Error),
+    TooLarge {
+        cap: usize,
+    },
 }
 
 impl HuntressClient {
@@ -74,6 +77,9 @@ impl HuntressClient {
                         }
                     });
                 }
+                Attempt::TooLarge { cap } => {
+                    return Err(HuntressError::BodyTooLarge { path, cap });
+                }
                 Attempt::Answer { status, body, .. } if status.is_success() => {
                     return Ok(Some((body, path)));
                 }
@@ -81,7 +87,7 @@ impl HuntressClient {
                     return Err(HuntressError::Authentication {
                         status: status.as_u16(),
                         path,
-                        body: truncate_body(body),
+                        body: truncate_body(&body),
                     });
                 }
                 Attempt::Answer {
@@ -105,7 +111,7 @@ impl HuntressClient {
                         path,
                         attempts,
                         retry_after,
-                        body: truncate_body(body),
+                        body: truncate_body(&body),
                     });
                 }
                 Attempt::Answer { status, body, .. } if status.is_server_error() => {
@@ -120,14 +126,14 @@ impl HuntressClient {
                         status: status.as_u16(),
                         path,
                         attempts,
-                        body: truncate_body(body),
+                        body: truncate_body(&body),
                     });
                 }
                 Attempt::Answer { status, body, .. } => {
                     return Err(HuntressError::Api {
                         status: status.as_u16(),
                         path,
-                        body: truncate_body(body),
+                        body: truncate_body(&body),
                     });
                 }
             }
@@ -147,59 +153,22 @@ impl HuntressClient {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        match response.text().await {
+            .and_then(|v| parse_retry_after(v, self.inner.retry.max_retry_after));
+        match read_capped(response, self.inner.max_body_bytes).await {
             Ok(body) => Attempt::Answer {
                 status,
                 retry_after,
-                body,
+                body: String::from_utf8_lossy(&body).into_owned(),
             },
-            Err(error) => Attempt::Failed(error),
+            Err(BodyError::TooLarge { cap }) => Attempt::TooLarge { cap },
+            Err(BodyError::Read(error)) => Attempt::Failed(error),
         }
     }
-}
-
-/// `Retry-After` as delta-seconds or an HTTP date.
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
-    Some((at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
 }
 
 fn path_and_query(url: &Url) -> String {
     match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("0.25"), Some(Duration::from_millis(250)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        let later = (Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
-        let wait = parse_retry_after(&later).unwrap();
-        assert!(
-            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
-            "{wait:?}"
-        );
-        assert_eq!(parse_retry_after("soon"), None);
-        assert_eq!(parse_retry_after("-3"), None);
     }
 }

@@ -145,7 +145,7 @@ fn decode_error(path: &str, json_path: &str, message: String, body: &str) -> Hun
         path: path.to_owned(),
         json_path: json_path.to_owned(),
         message,
-        body: truncate_body(body.to_owned()),
+        body: truncate_body(body),
     }
 }
 

@@ -42,6 +42,7 @@ pub use skipped::SkippedRecords;
 
 use crate::{HuntressApi, HuntressClient, HuntressError, RateLimit, RetryPolicy, SharedLimiter};
 use async_trait::async_trait;
+use psa_http::UrlPolicy;
 use psa_ingest::sources::SourceError;
 use psa_registry::{
     Connection, ConnectionInfo, Count, Provider, ProviderDescriptor, ProviderError,
@@ -73,6 +74,7 @@ pub struct HuntressProvider {
     timeout: Duration,
     skipped: SkippedRecords,
     limiters: AccountLimiters,
+    url_policy: UrlPolicy,
 }
 
 /// One limiter per account, by a hash of the API URL and key (the key itself
@@ -124,7 +126,16 @@ impl HuntressProvider {
             timeout: Duration::from_secs(30),
             skipped: SkippedRecords::new(),
             limiters: AccountLimiters::default(),
+            url_policy: UrlPolicy::default(),
         }
+    }
+
+    /// Which URLs its clients may call (default: `https` to public
+    /// addresses only). The embedding service decides; a tenant's
+    /// `api_base_url` that breaks it is a settings error naming the rule.
+    pub fn with_url_policy(mut self, policy: UrlPolicy) -> Self {
+        self.url_policy = policy;
+        self
     }
 
     /// The log where every source this provider opens keeps the records it
@@ -170,6 +181,7 @@ impl HuntressProvider {
             .shared_limiter(limiter)
             .retry(self.retry.clone())
             .timeout(self.timeout)
+            .url_policy(self.url_policy)
             .build()
             .map_err(|error| match error {
                 HuntressError::Config { field, message } => {

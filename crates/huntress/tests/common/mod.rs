@@ -34,6 +34,7 @@ pub fn client(server: &MockServer) -> HuntressClient {
 /// A builder for `base_url` with the test credentials and tiny delays.
 pub fn builder(base_url: &str) -> huntress::HuntressClientBuilder {
     HuntressClient::builder()
+        .url_policy(huntress::UrlPolicy::loopback())
         .credentials(SecretString::from(KEY), SecretString::from(SECRET))
         .base_url(base_url)
         .rate_limit(RateLimit::new(1_000, Duration::from_secs(1)))

@@ -82,7 +82,14 @@ impl AssetApiClientBuilder {
         self
     }
 
-    /// Timeouts and retry policy at once.
+    /// Which URLs the client may call (default: `https` to public
+    /// addresses only); the embedding service decides, not a tenant.
+    pub fn url_policy(mut self, policy: psa_http::UrlPolicy) -> Self {
+        self.options.url_policy = policy;
+        self
+    }
+
+    /// Timeouts, retry strategy, URL policy and body cap.
     pub fn http_options(mut self, options: HttpOptions) -> Self {
         self.options = options;
         self
@@ -92,7 +99,7 @@ impl AssetApiClientBuilder {
     /// A URL without a path gets the Asset API path appended.
     pub fn build(self) -> Result<AssetApiClient, GatewayError> {
         let token = ApiToken::new(self.token)?;
-        let mut url = parse_url(&self.url)?;
+        let mut url = parse_url(&self.url, &self.options.url_policy)?;
         if url.path().is_empty() || url.path() == "/" {
             url.set_path(ASSET_API_PATH);
         }

@@ -84,7 +84,14 @@ impl GatewayClientBuilder {
         self
     }
 
-    /// Timeouts and retry policy at once.
+    /// Which URLs the client may call (default: `https` to public
+    /// addresses only); the embedding service decides, not a tenant.
+    pub fn url_policy(mut self, policy: psa_http::UrlPolicy) -> Self {
+        self.options.url_policy = policy;
+        self
+    }
+
+    /// Timeouts, retry strategy, URL policy and body cap.
     pub fn http_options(mut self, options: HttpOptions) -> Self {
         self.options = options;
         self
@@ -102,7 +109,7 @@ impl GatewayClientBuilder {
     /// (`/plugin/products/gateway/graphql`) appended.
     pub fn build(self) -> Result<GatewayClient, GatewayError> {
         let token = ApiToken::new(self.token)?;
-        let mut url = parse_url(&self.url)?;
+        let mut url = parse_url(&self.url, &self.options.url_policy)?;
         if url.path().is_empty() || url.path() == "/" {
             url.set_path(GATEWAY_PATH);
         }

@@ -11,6 +11,7 @@ pub use sources::{Clock, TaniumDeviceSource, TaniumScopeSource};
 use crate::normalize::Normalizer;
 use crate::{AssetApiClient, GatewayClient, HttpOptions, RetryPolicy};
 use async_trait::async_trait;
+use psa_http::UrlPolicy;
 use psa_ingest::sources::SourceError;
 use psa_registry::{
     Connection, ConnectionInfo, Count, Provider, ProviderDescriptor, ProviderError,
@@ -39,6 +40,7 @@ pub struct TaniumProvider {
     retry: RetryPolicy,
     connect_timeout: Duration,
     clock: Clock,
+    url_policy: UrlPolicy,
 }
 
 impl std::fmt::Debug for TaniumProvider {
@@ -66,7 +68,17 @@ impl TaniumProvider {
             retry: RetryPolicy::default(),
             connect_timeout: HttpOptions::default().connect_timeout,
             clock: Arc::new(chrono::Utc::now),
+            url_policy: UrlPolicy::default(),
         }
+    }
+
+    /// Which URLs its clients may call (default: `https` to public
+    /// addresses only). The embedding service decides; a tenant's
+    /// `gateway_url` or `asset_api_url` that breaks it is a settings error
+    /// naming the rule.
+    pub fn with_url_policy(mut self, policy: UrlPolicy) -> Self {
+        self.url_policy = policy;
+        self
     }
 
     /// Retries transient failures with `retry` (tests use tiny delays).
@@ -91,7 +103,7 @@ impl TaniumProvider {
         GatewayClient::builder(settings.gateway_url.as_str(), token)
             .http_options(self.http_options(settings))
             .build()
-            .map_err(|e| ProviderError::Source(e.into()))
+            .map_err(|e| refused_url("gateway_url", e))
     }
 
     fn http_options(&self, settings: &TaniumSettings) -> HttpOptions {
@@ -99,7 +111,24 @@ impl TaniumProvider {
             request_timeout: settings.request_timeout,
             connect_timeout: self.connect_timeout,
             retry: self.retry,
+            url_policy: self.url_policy,
+            ..HttpOptions::default()
         }
+    }
+}
+
+/// A URL the policy refuses is the setting's fault: a settings error that
+/// names the rule. Anything else stays a source error.
+fn refused_url(field: &str, error: crate::GatewayError) -> ProviderError {
+    match error {
+        crate::GatewayError::InvalidUrl { reason, .. } => {
+            SettingsError::new(vec![psa_registry::FieldError::new(
+                field,
+                format!("is refused: {reason}"),
+            )])
+            .into()
+        }
+        other => ProviderError::Source(other.into()),
     }
 }
 
@@ -153,7 +182,7 @@ impl Provider for TaniumProvider {
             let asset_api = AssetApiClient::builder(settings.asset_api_url.as_str(), token)
                 .http_options(self.http_options(&settings))
                 .build()
-                .map_err(SourceError::from)?;
+                .map_err(|e| refused_url("asset_api_url", e))?;
             asset_api_counted = Some(asset_api.clone());
             devices = devices.with_asset_api_fallback(asset_api);
         }

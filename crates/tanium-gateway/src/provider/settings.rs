@@ -155,7 +155,9 @@ fn url_field(
         errors.push(FieldError::new(name, "must be a URL string"));
         return None;
     };
-    match parse_url(text) {
+    // The shape only: the service's URL policy is applied when a client is
+    // built (`TaniumProvider::with_url_policy`).
+    match parse_url(text, &psa_http::UrlPolicy::permissive()) {
         Ok(mut url) => {
             if url.path().is_empty() || url.path() == "/" {
                 url.set_path(default_path);

@@ -37,6 +37,7 @@ pub(crate) fn client(server: &MockServer) -> GatewayClient {
         format!("{}{GATEWAY_PATH}", server.uri()),
         SecretString::from(TOKEN),
     )
+    .url_policy(tanium_gateway::UrlPolicy::loopback())
     .retry_policy(RetryPolicy::immediate(3))
     .request_timeout(Duration::from_secs(2))
     .build()
