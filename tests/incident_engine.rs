@@ -134,6 +134,10 @@ impl IncidentSource for Feed {
         Box::pin(stream::iter(items))
     }
 
+    fn portal_domain(&self) -> Option<&str> {
+        Some("huntress.io")
+    }
+
     async fn reread_incident(
         &self,
         stored: &serde_json::Value,
@@ -1059,7 +1063,59 @@ async fn a_changed_body_adds_a_note(store: TestStore) {
     );
 }
 
+/// Whoever controls an endpoint controls its host name: vendor text in a
+/// ticket is escaped, so it cannot add links, images or markup, and the
+/// only link goes to the provider's portal.
+async fn hostile_vendor_text_cannot_inject_links_or_markup(store: TestStore) {
+    let s = setup(&store, true).await;
+    let feed = Feed::default();
+    let mut hostile = incident("x1", "o1", IncidentStatus::Open, 1);
+    let device = hostile.device_ref.as_mut().unwrap();
+    device.hostname = Some("[reset password](https://evil.example/login)".into());
+    device.os = Some("<img src=x onerror=alert(1)>".into());
+    hostile.summary =
+        Some("# Urgent\n> call https://evil.example now\n<script>x()</script> **pay**".into());
+    hostile.subject = "HIGH - Incident on ![](https://evil.example/pixel.png)\n# title".into();
+    hostile.portal_url = Some("https://evil.example/incident_reports/x1".into());
+    feed.push(hostile);
+    let mut fine = incident("x2", "o1", IncidentStatus::Open, 2);
+    fine.portal_url = Some("https://acme.huntress.io/incident_reports/x2".into());
+    feed.push(fine);
+
+    poll(&store, &s, &feed).await;
+
+    let mut tickets = store.list_tickets(s.tenant).await.unwrap();
+    tickets.sort_by_key(|t| t.ticket_number);
+    let body = &tickets[0].description;
+    for injected in [
+        "](https://evil",
+        "<img",
+        "<script",
+        "\n# Urgent",
+        "\n> call",
+        "**pay**",
+        "https://evil",
+    ] {
+        assert!(
+            !body.contains(injected),
+            "{injected:?} reached the ticket:\n{body}"
+        );
+    }
+    assert!(
+        body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{body}"
+    );
+    assert!(!tickets[0].title.contains('\n'), "{}", tickets[0].title);
+    assert!(
+        tickets[1]
+            .description
+            .contains("(https://acme.huntress.io/incident_reports/x2)"),
+        "the portal link stays"
+    );
+}
+
 psa_store::backend_tests!(
+    hostile_vendor_text_cannot_inject_links_or_markup,
     a_poison_incident_among_twenty_is_quarantined_and_the_rest_get_tickets,
     an_undecodable_report_is_quarantined_and_recovered_by_a_fixed_decoder,
     due_retries_run_before_new_incidents,

@@ -238,6 +238,10 @@ impl IncidentSource for HuntressIncidentSource {
         Ok(Ok(incident))
     }
 
+    fn portal_domain(&self) -> Option<&str> {
+        Some("huntress.io")
+    }
+
     fn requests_made(&self) -> u64 {
         self.api.requests_made()
     }

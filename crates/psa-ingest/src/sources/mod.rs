@@ -202,6 +202,13 @@ pub trait IncidentSource: Send + Sync {
         }))
     }
 
+    /// The domain of the provider's portal (e.g. `huntress.io`): a ticket
+    /// links an incident's `portal_url` only when it is an https URL on it
+    /// or a subdomain. The default, none, puts no link in tickets.
+    fn portal_domain(&self) -> Option<&str> {
+        None
+    }
+
     /// How many requests this source has made so far (for sync-run records).
     fn requests_made(&self) -> u64 {
         0

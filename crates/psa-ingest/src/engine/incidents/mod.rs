@@ -20,7 +20,9 @@ mod render;
 mod settings;
 mod snapshot;
 
-pub use render::{UNMAPPED_PREFIX, ids_note, ticket_body, ticket_title, unmapped_note};
+pub use render::{
+    UNMAPPED_PREFIX, block, ids_note, inline, ticket_body, ticket_title, unmapped_note,
+};
 pub use settings::{
     BACKFILL_DAYS, Catalog, IncidentRouting, IncidentSettings, POLL_INTERVAL_MINUTES,
     REQUIRED_SEVERITIES, prefill_severity_priorities,
@@ -598,8 +600,14 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                 if incident.status.is_closed() || tickets_off {
                     IncidentOutcome::RecordedOnly
                 } else {
-                    self.create_ticket(alert.id, incident, mapping.as_ref(), report)
-                        .await?;
+                    self.create_ticket(
+                        alert.id,
+                        incident,
+                        mapping.as_ref(),
+                        source.portal_domain(),
+                        report,
+                    )
+                    .await?;
                     IncidentOutcome::TicketCreated
                 }
             }
@@ -823,6 +831,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         alert: AlertId,
         incident: &NormalizedIncident,
         mapping: Option<&ScopeMapping>,
+        portal_domain: Option<&str>,
         report: &mut IncidentPollReport,
     ) -> Result<(), EngineError> {
         let scope_name = mapping.map(|m| m.name.as_str());
@@ -853,7 +862,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         }
         let ticket = NewTicket {
             title: ticket_title(&self.provider_title, incident, unmapped),
-            description: ticket_body(&self.provider_title, incident, scope_name),
+            description: ticket_body(&self.provider_title, incident, scope_name, portal_domain),
             client_id,
             board_id,
             status_id: None,

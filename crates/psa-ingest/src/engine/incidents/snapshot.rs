@@ -1,6 +1,7 @@
 //! What the engine remembers of an incident between polls, to tell what
 //! changed and to write nothing when nothing did.
 
+use super::render::inline;
 use crate::contracts::{IncidentStatus, NormalizedIncident};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -73,12 +74,14 @@ impl IncidentSnapshot {
             lines.push(format!("Severity: {} → {}", before.severity, self.severity));
         }
         if self.subject != before.subject {
-            lines.push(format!("Subject: {}", self.subject));
+            lines.push(format!("Subject: {}", inline(&self.subject)));
         }
         if self.summary != before.summary {
             lines.push(format!(
                 "SOC summary updated: {}",
-                self.summary.as_deref().unwrap_or("(removed)")
+                self.summary
+                    .as_deref()
+                    .map_or_else(|| "(removed)".to_owned(), inline)
             ));
         }
         if self.indicators != before.indicators {
@@ -86,8 +89,8 @@ impl IncidentSnapshot {
                 .indicators
                 .iter()
                 .map(|(kind, count)| match count {
-                    Some(n) => format!("{kind} ({n})"),
-                    None => kind.clone(),
+                    Some(n) => format!("{} ({n})", inline(kind)),
+                    None => inline(kind),
                 })
                 .collect();
             lines.push(format!(
@@ -105,13 +108,13 @@ impl IncidentSnapshot {
                 .remediations
                 .iter()
                 .find(|r| r.0.is_some() && r.0 == *id);
-            let action = action.as_deref().unwrap_or("remediation");
-            let status = status.as_deref().unwrap_or("unknown");
+            let action = inline(action.as_deref().unwrap_or("remediation"));
+            let status = inline(status.as_deref().unwrap_or("unknown"));
             match old {
                 None => lines.push(format!("New remediation: {action} ({status})")),
                 Some(old) if old.2 != remediation.2 => lines.push(format!(
                     "Remediation {action}: {} → {status}",
-                    old.2.as_deref().unwrap_or("unknown")
+                    inline(old.2.as_deref().unwrap_or("unknown"))
                 )),
                 Some(_) => {}
             }
