@@ -8,3 +8,4 @@ pub mod tanium;
 
 /// A store wrapper that counts, fails and pauses writes, for crash-consistency and fencing tests.
 pub mod store;
+pub mod vendor_json;

@@ -25,6 +25,8 @@ mod agent_details;
 mod feed_cursor;
 mod incidents;
 mod normalize;
+#[cfg(test)]
+mod properties;
 mod scopes;
 mod settings;
 mod skipped;

@@ -1,6 +1,8 @@
 //! The Tanium Gateway (GraphQL) client.
 
 pub(crate) mod operations;
+#[cfg(test)]
+mod properties;
 mod query;
 mod response;
 mod walk;
