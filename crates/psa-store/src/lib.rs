@@ -76,4 +76,4 @@ pub mod test_util;
 pub use open::{Backend, OpenError, OpenOptions};
 pub use secret_key::{SECRET_KEY_ENV, SECRET_KEY_FILE_ENV, SecretKey, SecretKeyError};
 pub use seed::{DemoBoard, DemoCategories, DemoClients, DemoPriorities, DemoTenant};
-pub use store::PsaStore;
+pub use store::{PsaStore, SecretRotation};

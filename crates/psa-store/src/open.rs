@@ -105,6 +105,7 @@ pub struct OpenOptions {
     max_connections: u32,
     connect_timeout: Duration,
     secret_key: Option<SecretKey>,
+    previous_keys: Vec<SecretKey>,
 }
 
 impl Default for OpenOptions {
@@ -121,6 +122,7 @@ impl OpenOptions {
             max_connections: 10,
             connect_timeout: Duration::from_secs(10),
             secret_key: None,
+            previous_keys: Vec::new(),
         }
     }
 
@@ -145,6 +147,13 @@ impl OpenOptions {
     /// The key that encrypts secrets at rest.
     pub fn secret_key(mut self, key: SecretKey) -> Self {
         self.secret_key = Some(key);
+        self
+    }
+
+    /// A key secrets may still be sealed with (the one before a rotation):
+    /// read, never written with. See [`PsaStore::rotate_secrets`].
+    pub fn previous_secret_key(mut self, key: SecretKey) -> Self {
+        self.previous_keys.push(key);
         self
     }
 }
@@ -180,7 +189,7 @@ impl PsaStore {
             Backend::Postgres => Pools::Postgres(connect_postgres(url, &options).await?),
             Backend::Sqlite => Pools::Sqlite(connect_sqlite(url, &options).await?),
         };
-        let store = Self::from_pools(pools, options.secret_key);
+        let store = Self::from_pools(pools, options.secret_key, options.previous_keys);
         if options.run_migrations {
             store.migrate().await?;
         }

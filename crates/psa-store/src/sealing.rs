@@ -14,10 +14,12 @@ use secrecy::{ExposeSecret, SecretString};
 const AAD_PREFIX: &[u8] = b"psa-store/secret/v1";
 const NONCE_LEN: usize = 12;
 
-/// A secret as stored: nonce and ciphertext (with its tag).
+/// A secret as stored: nonce and ciphertext (with its tag), and the id of
+/// the key that sealed it (`None` for rows sealed before ids were kept).
 pub(crate) struct Sealed {
     pub(crate) nonce: Vec<u8>,
     pub(crate) ciphertext: Vec<u8>,
+    pub(crate) key_id: Option<String>,
 }
 
 fn associated_data(tenant: TenantId, name: &str) -> Vec<u8> {
@@ -58,7 +60,35 @@ pub(crate) fn seal(
     Ok(Sealed {
         nonce: nonce.to_vec(),
         ciphertext,
+        key_id: Some(key.id()),
     })
+}
+
+/// Decrypts a stored secret with whichever of `keys` sealed it: the one
+/// its key id names, or (for a row without one) each in turn.
+pub(crate) fn open_with_any(
+    keys: &[&SecretKey],
+    tenant: TenantId,
+    name: &str,
+    sealed: &Sealed,
+) -> StoreResult<SecretString> {
+    if let Some(id) = &sealed.key_id {
+        let Some(key) = keys.iter().find(|k| k.id() == *id) else {
+            return Err(secret_error(format!(
+                "cannot decrypt secret {name:?}: it was sealed with key {id}, which this store \
+                 was not given (configure it as a previous key until the rotation is done)"
+            )));
+        };
+        return open(key, tenant, name, sealed);
+    }
+    let mut last = None;
+    for key in keys {
+        match open(key, tenant, name, sealed) {
+            Ok(value) => return Ok(value),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.unwrap_or_else(|| secret_error("no secret key configured".to_owned())))
 }
 
 /// Decrypts a stored secret; a wrong key or altered row is a clear

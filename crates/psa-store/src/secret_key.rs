@@ -74,6 +74,16 @@ impl SecretKey {
         Self(Arc::new(SecretBox::new(Box::new(bytes))))
     }
 
+    /// The key's id, stored with each secret it seals: `k` and the first 8
+    /// bytes of the SHA-256 of the key, in hex (it tells keys apart and
+    /// reveals nothing of the key).
+    pub fn id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("k{hex}")
+    }
+
     /// A new random key from the operating system's generator.
     pub fn generate() -> Self {
         let mut key = Aes256Gcm::generate_key(OsRng);

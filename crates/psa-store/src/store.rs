@@ -39,6 +39,9 @@ pub(crate) enum Pools {
 pub struct PsaStore {
     pools: Pools,
     secret_key: Option<SecretKey>,
+    /// Keys secrets may still be sealed with (during a rotation): read,
+    /// never written with.
+    previous_keys: Vec<SecretKey>,
     /// Set on a job's view of the store ([`ScheduleStore::fenced`]).
     fence: Option<Arc<Fence>>,
 }
@@ -51,9 +54,19 @@ impl fmt::Debug for PsaStore {
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "<configured>"),
             )
+            .field("previous_keys", &self.previous_keys.len())
             .field("fence", &self.fence)
             .finish()
     }
+}
+
+/// What [`PsaStore::rotate_secrets`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecretRotation {
+    /// Secrets re-sealed with the new key.
+    pub resealed: u64,
+    /// Batches committed.
+    pub batches: u64,
 }
 
 /// Runs the same backend write function on whichever pool is in use, with
@@ -83,10 +96,15 @@ macro_rules! dispatch {
 }
 
 impl PsaStore {
-    pub(crate) fn from_pools(pools: Pools, secret_key: Option<SecretKey>) -> Self {
+    pub(crate) fn from_pools(
+        pools: Pools,
+        secret_key: Option<SecretKey>,
+        previous_keys: Vec<SecretKey>,
+    ) -> Self {
         Self {
             pools,
             secret_key,
+            previous_keys,
             fence: None,
         }
     }
@@ -124,6 +142,57 @@ impl PsaStore {
     pub fn with_secret_key(mut self, key: SecretKey) -> Self {
         self.secret_key = Some(key);
         self
+    }
+
+    /// The same store also reading secrets sealed with `keys` (the keys
+    /// before a rotation); new secrets are always sealed with the secret
+    /// key.
+    pub fn with_previous_secret_keys(mut self, keys: Vec<SecretKey>) -> Self {
+        self.previous_keys = keys;
+        self
+    }
+
+    /// Re-seals, with the store's secret key, every secret of `tenant` (or
+    /// of every tenant) still sealed with another key, `batch_size` at a
+    /// time, each batch committed: an interrupted rotation is resumed by
+    /// calling it again. The old keys must be given as previous keys until
+    /// it is done. A secret written meanwhile is left as written (it is
+    /// already sealed with the new key).
+    pub async fn rotate_secrets(
+        &self,
+        tenant: Option<TenantId>,
+        batch_size: usize,
+    ) -> StoreResult<SecretRotation> {
+        let key = self.key()?;
+        let key_id = key.id();
+        let keys = self.read_keys()?;
+        let limit = i64::try_from(batch_size.max(1)).unwrap_or(i64::MAX);
+        let mut rotation = SecretRotation::default();
+        loop {
+            let batch = dispatch!(self, secrets::pending_rotation(tenant, &key_id, limit))?;
+            if batch.is_empty() {
+                return Ok(rotation);
+            }
+            for (tenant, name, sealed) in batch {
+                let value = sealing::open_with_any(&keys, tenant, &name, &sealed)?;
+                let resealed = sealing::seal(key, tenant, &name, &value)?;
+                let replaced = dispatch_write!(
+                    self,
+                    secrets::reseal(tenant, &name, &sealed.nonce, resealed)
+                )?;
+                if replaced {
+                    rotation.resealed += 1;
+                }
+            }
+            rotation.batches += 1;
+        }
+    }
+
+    /// The secret key first, then the previous keys.
+    fn read_keys(&self) -> StoreResult<Vec<&SecretKey>> {
+        let mut keys = vec![self.key()?];
+        keys.extend(self.previous_keys.iter());
+        Ok(keys)
     }
 
     /// Closes every connection; later calls fail.
@@ -599,10 +668,10 @@ impl SecretStore for PsaStore {
 
     async fn get_secret(&self, tenant: TenantId, name: &str) -> StoreResult<Option<SecretString>> {
         check_secret_name(name)?;
-        let key = self.key()?;
+        let keys = self.read_keys()?;
         let sealed = dispatch!(self, secrets::get(tenant, name))?;
         sealed
-            .map(|sealed| sealing::open(key, tenant, name, &sealed))
+            .map(|sealed| sealing::open_with_any(&keys, tenant, name, &sealed))
             .transpose()
     }
 
@@ -859,6 +928,7 @@ impl ScheduleStore for PsaStore {
         Arc::new(Self {
             pools: self.pools.clone(),
             secret_key: self.secret_key.clone(),
+            previous_keys: self.previous_keys.clone(),
             fence: Some(Arc::new(fence)),
         })
     }

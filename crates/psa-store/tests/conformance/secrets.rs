@@ -84,6 +84,88 @@ async fn secrets_round_trip_encrypted(store: TestStore) {
     );
 }
 
+/// A key rotation: the new key writes, the old one is still read, a
+/// rotation re-seals every secret in batches (resumable: a second call has
+/// nothing left), and afterwards the old key is no longer needed. Rows
+/// sealed before key ids were kept are rotated too.
+async fn secrets_rotate_to_a_new_key_in_batches(store: TestStore) {
+    let old = store.secret_key().clone();
+    let (a, b) = (
+        store.create_tenant("A").await.unwrap(),
+        store.create_tenant("B").await.unwrap(),
+    );
+    for (tenant, name) in [(a, "tanium/api"), (a, "huntress/key"), (b, "huntress/key")] {
+        store
+            .put_secret(
+                tenant,
+                name,
+                &SecretString::from(format!("{name} of {tenant}")),
+            )
+            .await
+            .unwrap();
+    }
+    // One row as an earlier version wrote it: no key id.
+    let legacy = raw(
+        &store,
+        "UPDATE secrets SET key_id = NULL WHERE name = 'tanium/api' RETURNING name",
+        "UPDATE secrets SET key_id = NULL WHERE name = 'tanium/api' RETURNING name",
+        &[],
+    )
+    .await;
+    assert_eq!(legacy.len(), 1);
+
+    let new = SecretKey::generate();
+    assert_ne!(new.id(), old.id());
+    let rotating = store
+        .store()
+        .clone()
+        .with_secret_key(new.clone())
+        .with_previous_secret_keys(vec![old.clone()]);
+    let value = |tenant, name: &'static str| format!("{name} of {tenant}");
+    assert_eq!(
+        rotating
+            .get_secret(a, "huntress/key")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        value(a, "huntress/key"),
+        "the old key is still read"
+    );
+
+    // Tenant B alone first, then everyone, two at a time.
+    let only_b = rotating.rotate_secrets(Some(b), 2).await.unwrap();
+    assert_eq!(only_b.resealed, 1);
+    let rest = rotating.rotate_secrets(None, 2).await.unwrap();
+    assert_eq!((rest.resealed, rest.batches), (2, 1));
+    assert_eq!(
+        rotating.rotate_secrets(None, 2).await.unwrap().resealed,
+        0,
+        "nothing left"
+    );
+
+    let new_only = store.store().clone().with_secret_key(new.clone());
+    for (tenant, name) in [(a, "tanium/api"), (a, "huntress/key"), (b, "huntress/key")] {
+        assert_eq!(
+            new_only
+                .get_secret(tenant, name)
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            value(tenant, name)
+        );
+    }
+    let old_only = store.store().clone().with_secret_key(old);
+    let error = old_only.get_secret(a, "huntress/key").await.unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Secret { .. }), "{message}");
+    assert!(
+        message.contains(&new.id()),
+        "names the key it needs: {message}"
+    );
+}
+
 async fn a_wrong_key_fails_clearly(store: TestStore) {
     let tenant = store.create_tenant("T").await.unwrap();
     store
@@ -118,4 +200,8 @@ async fn a_wrong_key_fails_clearly(store: TestStore) {
     keyless.close().await;
 }
 
-psa_store::backend_tests!(secrets_round_trip_encrypted, a_wrong_key_fails_clearly);
+psa_store::backend_tests!(
+    secrets_rotate_to_a_new_key_in_batches,
+    secrets_round_trip_encrypted,
+    a_wrong_key_fails_clearly
+);
