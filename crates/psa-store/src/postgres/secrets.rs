@@ -66,6 +66,10 @@ pub(crate) async fn delete(db: Writer<'_>, tenant: TenantId, name: &str) -> Stor
     Ok(done.rows_affected() > 0)
 }
 
+/// A secret row as the rotation reads it: tenant, name, nonce, ciphertext,
+/// key id.
+type RotationRow = (uuid::Uuid, String, Vec<u8>, Vec<u8>, Option<String>);
+
 /// Secrets not sealed with `key_id` (of one tenant, or of all), at most
 /// `limit`, in key order.
 pub(crate) async fn pending_rotation(
@@ -74,7 +78,7 @@ pub(crate) async fn pending_rotation(
     key_id: &str,
     limit: i64,
 ) -> StoreResult<Vec<(TenantId, String, Sealed)>> {
-    let rows: Vec<(uuid::Uuid, String, Vec<u8>, Vec<u8>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<RotationRow> = sqlx::query_as(
         "SELECT tenant, name, nonce, ciphertext, key_id FROM secrets \
          WHERE ($1::uuid IS NULL OR tenant = $1) AND key_id IS DISTINCT FROM $2 \
          ORDER BY tenant, name LIMIT $3",

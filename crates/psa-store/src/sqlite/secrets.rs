@@ -67,6 +67,10 @@ pub(crate) async fn delete(db: Writer<'_>, tenant: TenantId, name: &str) -> Stor
     Ok(done.rows_affected() > 0)
 }
 
+/// A secret row as the rotation reads it: tenant, name, nonce, ciphertext,
+/// key id.
+type RotationRow = (String, String, Vec<u8>, Vec<u8>, Option<String>);
+
 /// Secrets not sealed with `key_id` (of one tenant, or of all), at most
 /// `limit`, in key order.
 pub(crate) async fn pending_rotation(
@@ -75,7 +79,7 @@ pub(crate) async fn pending_rotation(
     key_id: &str,
     limit: i64,
 ) -> StoreResult<Vec<(TenantId, String, Sealed)>> {
-    let rows: Vec<(String, String, Vec<u8>, Vec<u8>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<RotationRow> = sqlx::query_as(
         "SELECT tenant, name, nonce, ciphertext, key_id FROM secrets \
          WHERE (?1 IS NULL OR tenant = ?1) AND key_id IS NOT ?2 \
          ORDER BY tenant, name LIMIT ?3",
