@@ -72,5 +72,6 @@ pub use requests::{
     MAX_PAGE_SIZE, OrganizationsQuery,
 };
 
-/// Which URLs a client may call (re-exported from `psa-http`).
-pub use psa_http::UrlPolicy;
+/// Which URLs a client may call, and the retry strategy of each budget
+/// (re-exported from `psa-http`).
+pub use psa_http::{RetryStrategy, UrlPolicy};

@@ -53,9 +53,16 @@ async fn a_429_without_retry_after_backs_off_on_its_own() {
         .mount(&server)
         .await;
     account_ok(&server).await;
-    let policy = RetryPolicy {
-        rate_limit_backoff: Duration::from_millis(40),
-        ..RetryPolicy::fast(Duration::from_millis(1))
+    let policy = {
+        let fast = RetryPolicy::fast(Duration::from_millis(1));
+        RetryPolicy {
+            rate_limited: psa_http::RetryStrategy {
+                initial_delay: Duration::from_millis(40),
+                max_delay: Duration::from_millis(40) * 16,
+                ..fast.rate_limited
+            },
+            ..fast
+        }
     };
     let client = builder(&server.uri()).retry(policy).build().unwrap();
 
@@ -92,7 +99,7 @@ async fn persistent_429s_end_in_a_rate_limited_error() {
     else {
         panic!("{error}")
     };
-    let retries = RetryPolicy::default().max_rate_limit_retries;
+    let retries = RetryPolicy::default().rate_limited.max_attempts - 1;
     assert_eq!(attempts, retries + 1);
     assert_eq!(retry_after, Some(Duration::ZERO));
     assert_eq!(body, r#"{"error":"rate"}"#);
@@ -125,9 +132,15 @@ async fn persistent_server_errors_keep_the_body() {
         .mount(&server)
         .await;
     let client = builder(&server.uri())
-        .retry(RetryPolicy {
-            max_retries: 2,
-            ..RetryPolicy::fast(Duration::from_millis(1))
+        .retry({
+            let fast = RetryPolicy::fast(Duration::from_millis(1));
+            RetryPolicy {
+                failures: psa_http::RetryStrategy {
+                    max_attempts: 3,
+                    ..fast.failures
+                },
+                ..fast
+            }
         })
         .build()
         .unwrap();
@@ -174,9 +187,15 @@ async fn persistent_timeouts_end_in_a_timeout_error() {
         .await;
     let client = builder(&server.uri())
         .timeout(Duration::from_millis(50))
-        .retry(RetryPolicy {
-            max_retries: 1,
-            ..RetryPolicy::fast(Duration::from_millis(1))
+        .retry({
+            let fast = RetryPolicy::fast(Duration::from_millis(1));
+            RetryPolicy {
+                failures: psa_http::RetryStrategy {
+                    max_attempts: 2,
+                    ..fast.failures
+                },
+                ..fast
+            }
         })
         .build()
         .unwrap();
@@ -210,9 +229,15 @@ async fn other_client_errors_are_not_retried() {
 async fn an_unreachable_host_is_a_transport_error() {
     // Nothing listens on the discard port of localhost.
     let client = builder("http://127.0.0.1:9")
-        .retry(RetryPolicy {
-            max_retries: 1,
-            ..RetryPolicy::fast(Duration::from_millis(1))
+        .retry({
+            let fast = RetryPolicy::fast(Duration::from_millis(1));
+            RetryPolicy {
+                failures: psa_http::RetryStrategy {
+                    max_attempts: 2,
+                    ..fast.failures
+                },
+                ..fast
+            }
         })
         .build()
         .unwrap();

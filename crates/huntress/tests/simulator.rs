@@ -74,9 +74,16 @@ async fn without_the_limiter_the_server_says_429_and_the_client_recovers() {
         )
         .base_url(sim.uri())
         .rate_limit(RateLimit::new(1_000, Duration::from_millis(1)))
-        .retry(RetryPolicy {
-            rate_limit_backoff: Duration::from_millis(50),
-            ..RetryPolicy::fast(Duration::from_millis(5))
+        .retry({
+            let fast = RetryPolicy::fast(Duration::from_millis(5));
+            RetryPolicy {
+                rate_limited: psa_http::RetryStrategy {
+                    initial_delay: Duration::from_millis(50),
+                    max_delay: Duration::from_millis(50) * 16,
+                    ..fast.rate_limited
+                },
+                ..fast
+            }
         })
         .build()
         .unwrap();

@@ -138,25 +138,16 @@ impl Http {
     pub(crate) async fn retrying<T, F, Fut>(
         &self,
         operation: &'static str,
-        mut attempt: F,
+        attempt: F,
     ) -> Result<T, GatewayError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, GatewayError>>,
     {
-        let policy = self.options.retry;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match attempt().await {
-                Err(error) if error.is_retryable() && policy.allows_another(attempts) => {
-                    let delay = policy.delay_before_retry(attempts);
-                    tracing::warn!(operation, attempts, ?delay, %error, "retrying Tanium request");
-                    tokio::time::sleep(delay).await;
-                }
-                other => return other,
-            }
-        }
+        psa_http::retry(&self.options.retry, attempt, verdict, |error, delay| {
+            tracing::warn!(operation, ?delay, %error, "retrying Tanium request");
+        })
+        .await
     }
 
     fn transport_error(&self, operation: &'static str, source: reqwest::Error) -> GatewayError {
@@ -168,6 +159,15 @@ impl Http {
         } else {
             GatewayError::Network { operation, source }
         }
+    }
+}
+
+/// Transient failures are retried; everything else is returned.
+pub(crate) fn verdict(error: &GatewayError) -> psa_http::Verdict {
+    if error.is_retryable() {
+        psa_http::Verdict::Retry
+    } else {
+        psa_http::Verdict::Stop
     }
 }
 

@@ -3,12 +3,13 @@
 use crate::HuntressError;
 use crate::client::HuntressClient;
 use crate::error::truncate_body;
+use psa_http::Verdict;
 use psa_http::{BodyError, parse_retry_after, read_capped};
 use reqwest::header::RETRY_AFTER;
 use reqwest::{StatusCode, Url};
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 /// What one attempt produced.
@@ -49,94 +50,101 @@ impl HuntressClient {
             })?;
         let path = path_and_query(request.url());
         let policy = &inner.retry;
-        let mut failures = 0u32;
-        let mut rate_limited = 0u32;
-        loop {
-            let attempts = failures + rate_limited + 1;
-            let attempt = request.try_clone().expect("a GET has no streaming body");
-            match self.attempt(attempt).await {
-                Attempt::Failed(error) => {
-                    if failures < policy.max_retries {
-                        let wait = policy.backoff(failures);
-                        tracing::warn!(%path, attempts, ?wait, timeout = error.is_timeout(), "Huntress request failed; retrying");
-                        failures += 1;
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    return Err(if error.is_timeout() {
-                        HuntressError::Timeout {
-                            path,
-                            attempts,
-                            source: error,
-                        }
-                    } else {
-                        HuntressError::Transport {
-                            path,
-                            attempts,
-                            source: error,
-                        }
-                    });
-                }
-                Attempt::TooLarge { cap } => {
-                    return Err(HuntressError::BodyTooLarge { path, cap });
-                }
-                Attempt::Answer { status, body, .. } if status.is_success() => {
-                    return Ok(Some((body, path)));
-                }
-                Attempt::Answer { status, body, .. } if matches!(status.as_u16(), 401 | 403) => {
-                    return Err(HuntressError::Authentication {
-                        status: status.as_u16(),
-                        path,
-                        body: truncate_body(&body),
-                    });
-                }
-                Attempt::Answer {
-                    status: StatusCode::NOT_FOUND,
-                    ..
-                } if missing_is_none => return Ok(None),
-                Attempt::Answer {
-                    status: StatusCode::TOO_MANY_REQUESTS,
-                    retry_after,
-                    body,
-                } => {
-                    if rate_limited < policy.max_rate_limit_retries {
-                        let wait = policy.rate_limit_wait(rate_limited, retry_after);
-                        tracing::warn!(%path, attempts, ?wait, ?retry_after, "Huntress rate limit hit; waiting");
+        let attempts = AtomicU32::new(0);
+        let rate_limit = policy.rate_limit_strategy();
+        // Failures and 429s have budgets of their own: the 429 retries run
+        // inside each try of the failure retries.
+        psa_http::retry(
+            &policy.failures,
+            || {
+                psa_http::retry(
+                    &rate_limit,
+                    || self.try_once(&request, &path, missing_is_none, &attempts),
+                    |error| match error {
+                        HuntressError::RateLimited {
+                            retry_after: Some(wait),
+                            ..
+                        } => Verdict::RetryAfter(*wait),
+                        HuntressError::RateLimited { .. } => Verdict::Retry,
+                        _ => Verdict::Stop,
+                    },
+                    |error, wait| {
+                        tracing::warn!(%path, ?wait, %error, "Huntress rate limit hit; waiting");
                         // Every clone waits: the limit is per account.
                         inner.limiter.pause_for(wait);
-                        rate_limited += 1;
-                        continue;
-                    }
-                    return Err(HuntressError::RateLimited {
-                        path,
-                        attempts,
-                        retry_after,
-                        body: truncate_body(&body),
-                    });
-                }
-                Attempt::Answer { status, body, .. } if status.is_server_error() => {
-                    if failures < policy.max_retries {
-                        let wait = policy.backoff(failures);
-                        tracing::warn!(%path, attempts, ?wait, status = status.as_u16(), "Huntress server error; retrying");
-                        failures += 1;
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    return Err(HuntressError::Server {
-                        status: status.as_u16(),
-                        path,
-                        attempts,
-                        body: truncate_body(&body),
-                    });
-                }
-                Attempt::Answer { status, body, .. } => {
-                    return Err(HuntressError::Api {
-                        status: status.as_u16(),
-                        path,
-                        body: truncate_body(&body),
-                    });
-                }
+                    },
+                )
+            },
+            |error| match error {
+                HuntressError::Timeout { .. }
+                | HuntressError::Transport { .. }
+                | HuntressError::Server { .. } => Verdict::Retry,
+                _ => Verdict::Stop,
+            },
+            |error, wait| tracing::warn!(%path, ?wait, %error, "Huntress request failed; retrying"),
+        )
+        .await
+    }
+
+    /// One try: the answer mapped to a body or a named error, which
+    /// carries the attempts made so far.
+    async fn try_once(
+        &self,
+        request: &reqwest::Request,
+        path: &str,
+        missing_is_none: bool,
+        attempts: &AtomicU32,
+    ) -> Result<Option<(String, String)>, HuntressError> {
+        let attempts = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+        let path = path.to_owned();
+        let attempt = request.try_clone().expect("a GET has no streaming body");
+        match self.attempt(attempt).await {
+            Attempt::Failed(error) if error.is_timeout() => Err(HuntressError::Timeout {
+                path,
+                attempts,
+                source: error,
+            }),
+            Attempt::Failed(error) => Err(HuntressError::Transport {
+                path,
+                attempts,
+                source: error,
+            }),
+            Attempt::TooLarge { cap } => Err(HuntressError::BodyTooLarge { path, cap }),
+            Attempt::Answer { status, body, .. } if status.is_success() => Ok(Some((body, path))),
+            Attempt::Answer { status, body, .. } if matches!(status.as_u16(), 401 | 403) => {
+                Err(HuntressError::Authentication {
+                    status: status.as_u16(),
+                    path,
+                    body: truncate_body(&body),
+                })
             }
+            Attempt::Answer {
+                status: StatusCode::NOT_FOUND,
+                ..
+            } if missing_is_none => Ok(None),
+            Attempt::Answer {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after,
+                body,
+            } => Err(HuntressError::RateLimited {
+                path,
+                attempts,
+                retry_after,
+                body: truncate_body(&body),
+            }),
+            Attempt::Answer { status, body, .. } if status.is_server_error() => {
+                Err(HuntressError::Server {
+                    status: status.as_u16(),
+                    path,
+                    attempts,
+                    body: truncate_body(&body),
+                })
+            }
+            Attempt::Answer { status, body, .. } => Err(HuntressError::Api {
+                status: status.as_u16(),
+                path,
+                body: truncate_body(&body),
+            }),
         }
     }
 

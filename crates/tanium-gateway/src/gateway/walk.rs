@@ -8,6 +8,7 @@ use crate::{GatewayError, RetryPolicy};
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A record with a stable key, so a restarted walk can skip what it yielded.
 pub(crate) trait Keyed {
@@ -153,28 +154,33 @@ impl<T: Keyed> WalkState<'_, T> {
     /// One page, retrying transient failures; a timeout halves the page size.
     async fn fetch_with_recovery(&mut self) -> Result<Page<T>, GatewayError> {
         let policy = self.options.retry;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match (self.fetch)(self.page_size, self.after.clone()).await {
-                Err(error) if error.is_retryable() && policy.allows_another(attempts) => {
-                    if error.is_timeout() && self.page_size > 1 {
-                        let smaller = (self.page_size / 2).max(1);
-                        tracing::warn!(
-                            operation = self.options.operation,
-                            from = self.page_size,
-                            to = smaller,
-                            "page timed out; asking again at half the page size"
-                        );
-                        self.page_size = smaller;
-                    } else {
-                        tracing::warn!(operation = self.options.operation, attempts, %error, "retrying page");
-                    }
-                    tokio::time::sleep(policy.delay_before_retry(attempts)).await;
+        let operation = self.options.operation;
+        let page_size = AtomicU32::new(self.page_size);
+        let after = self.after.clone();
+        let fetch = &mut self.fetch;
+        let result = psa_http::retry(
+            &policy,
+            || fetch(page_size.load(Ordering::Relaxed), after.clone()),
+            crate::http::verdict,
+            |error, _| {
+                let current = page_size.load(Ordering::Relaxed);
+                if error.is_timeout() && current > 1 {
+                    let smaller = (current / 2).max(1);
+                    tracing::warn!(
+                        operation,
+                        from = current,
+                        to = smaller,
+                        "page timed out; asking again at half the page size"
+                    );
+                    page_size.store(smaller, Ordering::Relaxed);
+                } else {
+                    tracing::warn!(operation, %error, "retrying page");
                 }
-                other => return other,
-            }
-        }
+            },
+        )
+        .await;
+        self.page_size = page_size.into_inner();
+        result
     }
 }
 
