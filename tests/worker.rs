@@ -648,9 +648,58 @@ async fn an_authentication_failure_marks_the_integration_until_fixed() {
     check_converged(store.store(), &tenant, expected_tickets(&sims)).await;
 }
 
-/// An incident report that cannot be read is skipped, not fatal: the others
-/// become tickets, and the run is recorded as partially failed with the
-/// number of records skipped.
+/// A vendor's huge error page reaches the stored messages only as a short,
+/// plain excerpt: `sync_runs.error` and `sync_error` stay small and hold
+/// no control characters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_error_body_is_stored_only_as_a_short_excerpt() {
+    let store = psa_store::test_util::fresh_sqlite().await;
+    let sims = simulators().await;
+    let registry = registry(&sims);
+    let tenant = add_tenant(store.store(), &registry, &sims, 0).await;
+    let page = format!(
+        "<html>{}\0\x1b[2J{}</html>",
+        "A".repeat(200_000),
+        "B".repeat(1_000)
+    );
+    sims.huntress.inject_on(
+        "/v1/incident_reports",
+        psa_testkit::huntress::Fault::StatusWithBody(400, page),
+        100,
+    );
+
+    let worker = worker(Arc::new(store.store().clone()), registry, "solo");
+    worker.run_until_idle().await.unwrap();
+
+    let run = store
+        .list_sync_runs(tenant.id(), tenant.huntress, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        (run.kind.as_str(), run.outcome),
+        ("incidents", RunOutcome::Failed)
+    );
+    let record = store
+        .get_integration(tenant.id(), tenant.huntress)
+        .await
+        .unwrap()
+        .unwrap();
+    for message in [run.error.unwrap(), record.sync_error.unwrap()] {
+        assert!(message.contains("400"), "{message}");
+        assert!(
+            message.chars().count() < 1_000,
+            "{} characters",
+            message.chars().count()
+        );
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+    }
+}
+
+/// An incident report that cannot be read stops nothing and vanishes
+/// nowhere: the others become tickets, it is quarantined with its record
+/// and decode error, the run and the integration show it, and once the
+/// vendor fixes it a requeued retry makes its ticket.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_undecodable_incident_is_quarantined_shown_and_recovered_once_fixed() {
     let store = psa_store::test_util::fresh_sqlite().await;
