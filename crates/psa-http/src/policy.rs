@@ -67,11 +67,13 @@ impl UrlPolicy {
     /// connect time by [`resolver`](Self::resolver).
     pub fn check(&self, url: &str) -> Result<Url, UrlRefused> {
         let parsed = Url::parse(url.trim()).map_err(|_| UrlRefused {
-            url: url.chars().take(200).collect(),
+            url: without_user_info_text(url),
             rule: "not a URL",
             advice: "give an absolute https:// URL",
         })?;
-        let shown = crate::without_user_info(&parsed);
+        // Also for URLs without an authority (`user:pw@host` parses as a
+        // scheme and a path).
+        let shown = without_user_info_text(&crate::without_user_info(&parsed));
         let refuse = |rule, advice| UrlRefused {
             url: shown.clone(),
             rule,
@@ -143,6 +145,24 @@ impl UrlPolicy {
 
 const ADDRESS_ADVICE: &str = "vendor URLs must reach the vendor's public service; \
      the embedding service can allow such addresses in its URL policy";
+
+/// Text that did not parse as a URL, shown without what could be user
+/// info (anything between `://` and the last `@` of the authority), at
+/// most 200 characters.
+fn without_user_info_text(text: &str) -> String {
+    let text: String = text.trim().chars().take(200).collect();
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return match text.rsplit_once('@') {
+            Some((_, host)) => host.to_owned(),
+            None => text,
+        };
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => text,
+    }
+}
 
 fn is_localhost(name: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
@@ -240,10 +260,15 @@ mod tests {
 
     #[test]
     fn the_message_never_shows_user_info() {
-        let refused = UrlPolicy::default()
-            .check("http://admin:hunter2@api.vendor.example")
-            .unwrap_err();
-        assert!(!refused.to_string().contains("hunter2"), "{refused}");
+        for url in [
+            "http://admin:hunter2@api.vendor.example",
+            "https://admin:hunter2@api vendor.example/x",
+            "admin:hunter2@api.vendor.example",
+            "https://admin:hunter2@[::1/",
+        ] {
+            let refused = UrlPolicy::default().check(url).unwrap_err();
+            assert!(!refused.to_string().contains("hunter2"), "{refused}");
+        }
     }
 
     #[test]

@@ -188,29 +188,21 @@ fn non_empty(
     }
 }
 
-/// Checks an API base URL and returns it without a trailing `/` or `/v1`.
+/// Checks an API base URL's shape (the service's [`UrlPolicy`] decides
+/// later where a client may go) and returns it without a trailing `/` or
+/// `/v1`.
 pub fn normalize_base_url(text: &str) -> Result<String, HuntressError> {
     let invalid = |message: String| HuntressError::Config {
         field: "base_url",
         message,
     };
-    let url = reqwest::Url::parse(text.trim())
-        .map_err(|error| invalid(format!("{text:?} is not a URL: {error}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!("{text:?} must use http or https")));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid(format!("{text:?} has no host")));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        // Never echo the URL: it holds credentials.
-        return Err(invalid(
-            "must not contain credentials; use api_key and api_secret".into(),
-        ));
-    }
+    let url = UrlPolicy::permissive()
+        .check(text)
+        .map_err(|refused| invalid(refused.to_string()))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(format!(
-            "{text:?} must not have a query or fragment"
+            "{} must not have a query or fragment",
+            psa_http::without_user_info(&url)
         )));
     }
     let mut base = url.as_str().trim_end_matches('/').to_owned();
