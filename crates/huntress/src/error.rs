@@ -162,30 +162,3 @@ impl HuntressError {
         }
     }
 }
-
-/// The short, sanitized excerpt of a body that errors carry.
-pub(crate) fn truncate_body(body: &str) -> String {
-    psa_http::excerpt(body.as_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_bodies_are_cut_to_a_short_plain_excerpt() {
-        let body = format!("{}\0\x1b[2J", "é".repeat(20_000));
-        let cut = truncate_body(&body);
-        assert!(cut.ends_with('…'));
-        assert_eq!(cut.chars().count(), psa_http::EXCERPT_CHARS + 1);
-        assert!(!cut.contains('\0'));
-    }
-
-    #[test]
-    fn short_bodies_are_kept_whole() {
-        assert_eq!(
-            truncate_body("{\"error\":\"nope\"}"),
-            "{\"error\":\"nope\"}"
-        );
-    }
-}

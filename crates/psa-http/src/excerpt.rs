@@ -57,6 +57,12 @@ mod tests {
         assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
         assert!(cut.ends_with('…'));
         assert_eq!(excerpt(&[0xff, b'o', b'k']), "\u{fffd}ok");
+        assert_eq!(
+            excerpt(br#"{"error":"nope"}"#),
+            r#"{"error":"nope"}"#,
+            "short bodies stay whole"
+        );
+        assert_eq!(excerpt(b"  a \n\n b  "), "a b");
     }
 
     #[test]

@@ -212,11 +212,6 @@ fn join_errors(errors: &[GraphQlErrorDetail]) -> String {
         .join("; ")
 }
 
-/// The start of a response body, whitespace collapsed, for error messages.
-pub(crate) fn body_excerpt(body: &[u8]) -> String {
-    psa_http::excerpt(body)
-}
-
 impl From<GatewayError> for psa_ingest::sources::SourceError {
     fn from(error: GatewayError) -> Self {
         use psa_ingest::sources::SourceError;
@@ -277,13 +272,6 @@ mod tests {
             body: String::new(),
         };
         assert!(forbidden.to_string().contains("permission"));
-    }
-
-    #[test]
-    fn excerpts_are_short_and_collapsed() {
-        assert_eq!(body_excerpt(b"  a \n\n b  "), "a b");
-        let long = "x".repeat(1000);
-        assert_eq!(body_excerpt(long.as_bytes()).chars().count(), 301);
     }
 
     #[test]

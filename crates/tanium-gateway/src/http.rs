@@ -2,7 +2,6 @@
 //! redirects, the URL policy and body cap of [`psa_http`], response
 //! classification and retries.
 
-use crate::error::body_excerpt;
 use crate::{ApiToken, GatewayError, RetryPolicy};
 use psa_http::{BodyError, DEFAULT_MAX_BODY_BYTES, UrlPolicy, read_capped};
 use reqwest::header::{CONTENT_TYPE, HeaderValue, LOCATION};
@@ -188,25 +187,25 @@ fn classify(
     match code {
         401 => {
             return Err(GatewayError::Unauthorized {
-                body: body_excerpt(body),
+                body: psa_http::excerpt(body),
             });
         }
         403 => {
             return Err(GatewayError::Forbidden {
-                body: body_excerpt(body),
+                body: psa_http::excerpt(body),
             });
         }
         500..=599 => {
             return Err(GatewayError::Server {
                 status: code,
-                body: body_excerpt(body),
+                body: psa_http::excerpt(body),
             });
         }
         _ if !status.is_success() => {
             return Err(GatewayError::Status {
                 status: code,
                 what,
-                body: body_excerpt(body),
+                body: psa_http::excerpt(body),
             });
         }
         _ => {}

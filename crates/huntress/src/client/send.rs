@@ -2,7 +2,6 @@
 
 use crate::HuntressError;
 use crate::client::HuntressClient;
-use crate::error::truncate_body;
 use psa_http::Verdict;
 use psa_http::{BodyError, parse_retry_after, read_capped};
 use reqwest::header::RETRY_AFTER;
@@ -115,7 +114,7 @@ impl HuntressClient {
                 Err(HuntressError::Authentication {
                     status: status.as_u16(),
                     path,
-                    body: truncate_body(&body),
+                    body: psa_http::excerpt(body.as_bytes()),
                 })
             }
             Attempt::Answer {
@@ -130,20 +129,20 @@ impl HuntressClient {
                 path,
                 attempts,
                 retry_after,
-                body: truncate_body(&body),
+                body: psa_http::excerpt(body.as_bytes()),
             }),
             Attempt::Answer { status, body, .. } if status.is_server_error() => {
                 Err(HuntressError::Server {
                     status: status.as_u16(),
                     path,
                     attempts,
-                    body: truncate_body(&body),
+                    body: psa_http::excerpt(body.as_bytes()),
                 })
             }
             Attempt::Answer { status, body, .. } => Err(HuntressError::Api {
                 status: status.as_u16(),
                 path,
-                body: truncate_body(&body),
+                body: psa_http::excerpt(body.as_bytes()),
             }),
         }
     }

@@ -3,7 +3,6 @@
 
 use crate::HuntressError;
 use crate::decode::loose::{kind, scalar_text};
-use crate::error::truncate_body;
 use crate::models::Resource;
 use crate::pagination::{Page, UndecodableRecord};
 use serde_json::{Map, Value};
@@ -145,7 +144,7 @@ fn decode_error(path: &str, json_path: &str, message: String, body: &str) -> Hun
         path: path.to_owned(),
         json_path: json_path.to_owned(),
         message,
-        body: truncate_body(body),
+        body: psa_http::excerpt(body.as_bytes()),
     }
 }
 

@@ -6,7 +6,6 @@ mod record;
 
 pub use record::AssetRecord;
 
-use crate::error::body_excerpt;
 use crate::http::{Http, HttpOptions, parse_url};
 use crate::{ApiToken, GatewayError, RetryPolicy};
 use futures::stream::{self, BoxStream, StreamExt};
@@ -216,8 +215,12 @@ fn parse_page(body: &[u8]) -> Result<AssetPage, GatewayError> {
         path: path.to_owned(),
         message,
     };
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| decode_error(".", format!("{e}; body starts {:?}", body_excerpt(body))))?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        decode_error(
+            ".",
+            format!("{e}; body starts {:?}", psa_http::excerpt(body)),
+        )
+    })?;
     let rows = match value.get("data") {
         Some(Value::Array(rows)) => rows.as_slice(),
         Some(Value::Null) | None => &[],
