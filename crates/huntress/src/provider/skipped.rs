@@ -1,10 +1,11 @@
-//! Records a source had to skip, kept where callers can see and report them.
+//! Organizations the scope source had to skip, kept where callers can see
+//! and report them.
 //!
-//! The engines stop a cycle at the first error in a source's stream, and a
-//! record that cannot be decoded would come back at the same place every
-//! cycle, stalling the feed for good. So the sources skip such a record
-//! instead of yielding an error, log it (`tracing` warn, raw JSON at debug),
-//! and keep it here.
+//! A scope sync stops at the first error in its stream, and an organization
+//! that cannot be decoded would come back every sync. So the scope source
+//! skips it instead of yielding an error, logs it (`tracing` warn, raw JSON
+//! at debug), and keeps it here. (Undecodable incident reports are not
+//! skipped: the feed yields them and the incident engine quarantines them.)
 
 use crate::UndecodableRecord;
 use std::collections::VecDeque;
