@@ -139,3 +139,48 @@ fn short_hash(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(body: Option<&str>) -> IncidentSnapshot {
+        IncidentSnapshot {
+            status: "open".into(),
+            severity: "high".into(),
+            subject: "HIGH - Incident on ws-01".into(),
+            summary: None,
+            indicators: vec![],
+            remediations: vec![],
+            body: Some(body.map_or_else(|| "none".to_owned(), |b| short_hash(b.as_bytes()))),
+        }
+    }
+
+    /// A snapshot recorded before the body was kept reads as unchanged, so
+    /// an upgrade adds no note; a snapshot that kept it notices a change.
+    #[test]
+    fn a_snapshot_without_a_body_hash_reads_as_unchanged() {
+        let now = snapshot(Some("<p>report</p>"));
+        let mut legacy = serde_json::to_value(&now).unwrap();
+        legacy.as_object_mut().unwrap().remove("body");
+        let legacy: IncidentSnapshot = serde_json::from_value(legacy).unwrap();
+        assert_eq!(legacy.body, None);
+        assert_eq!(legacy.upgraded(&now), now);
+
+        let before = snapshot(None);
+        assert_ne!(before.clone().upgraded(&now), now);
+        assert!(
+            now.changes_since(&before)
+                .iter()
+                .any(|line| line.contains("Report details updated"))
+        );
+    }
+
+    #[test]
+    fn closed_statuses_are_told_from_the_stored_text() {
+        let mut closed = snapshot(None);
+        closed.status = "partner_dismissed".into();
+        assert!(closed.is_closed());
+        assert!(!snapshot(None).is_closed());
+    }
+}
