@@ -53,6 +53,10 @@ pub mod requests;
 #[cfg(feature = "provider")]
 pub mod provider;
 
+#[cfg(all(feature = "provider", any(test, feature = "fuzzing")))]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use api::HuntressApi;
 #[cfg(any(test, feature = "mock"))]
 pub use api::MockHuntressApi;

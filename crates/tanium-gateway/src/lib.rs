@@ -12,6 +12,9 @@
 pub mod asset_api;
 mod error;
 pub mod gateway;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod model;
 pub mod normalize;

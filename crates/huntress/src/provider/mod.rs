@@ -21,10 +21,10 @@
 //! # }
 //! ```
 
-mod agent_details;
+pub(crate) mod agent_details;
 mod feed_cursor;
 mod incidents;
-mod normalize;
+pub(crate) mod normalize;
 #[cfg(test)]
 mod properties;
 mod scopes;

@@ -209,7 +209,7 @@ impl AssetApiClient {
     }
 }
 
-fn parse_page(body: &[u8]) -> Result<AssetPage, GatewayError> {
+pub(crate) fn parse_page(body: &[u8]) -> Result<AssetPage, GatewayError> {
     let decode_error = |path: &str, message: String| GatewayError::Decode {
         operation: OPERATION,
         path: path.to_owned(),

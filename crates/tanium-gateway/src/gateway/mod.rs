@@ -4,7 +4,7 @@ pub(crate) mod operations;
 #[cfg(test)]
 mod properties;
 mod query;
-mod response;
+pub(crate) mod response;
 mod walk;
 
 pub use query::{EndpointQuery, LAST_SEEN_FIELD};

@@ -1,11 +1,7 @@
 //! Property tests: whatever the Gateway or the Asset API sends, decoding and
 //! normalizing give a record or an error, never a panic.
 
-use super::operations::{endpoint_page, endpoints};
-use super::response::decode;
-use crate::asset_api::AssetRecord;
-use crate::normalize::Normalizer;
-use chrono::{TimeDelta, Utc};
+use crate::fuzzing::{asset_api_page, asset_api_row, gateway_endpoints_page};
 use proptest::prelude::*;
 use psa_testkit::vendor_json::{vendor_json, vendor_record_over};
 use serde_json::json;
@@ -84,29 +80,18 @@ const ASSET_KEYS: &[&str] = &[
     "version",
 ];
 
-fn normalize_page(body: &[u8]) {
-    if let Ok(endpoints::ResponseData {
-        endpoints: Some(connection),
-    }) = decode::<endpoints::ResponseData>("Endpoints", body)
-    {
-        let normalizer = Normalizer::new(TimeDelta::minutes(10));
-        for endpoint in endpoint_page(connection).items {
-            let _ = normalizer.device(&endpoint, "1", Utc::now());
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
     fn any_bytes_decode_to_a_page_or_an_error(body in proptest::collection::vec(any::<u8>(), 0..512)) {
-        normalize_page(&body);
+        gateway_endpoints_page(&body);
+        asset_api_page(&body);
     }
 
     #[test]
     fn any_json_decodes_to_a_page_or_an_error(document in vendor_json(NODE_KEYS)) {
-        normalize_page(document.to_string().as_bytes());
+        gateway_endpoints_page(document.to_string().as_bytes());
     }
 
     #[test]
@@ -123,15 +108,14 @@ proptest! {
             "pageInfo": { "hasNextPage": false, "endCursor": null },
             "totalRecords": total,
         }}});
-        normalize_page(body.to_string().as_bytes());
+        gateway_endpoints_page(body.to_string().as_bytes());
     }
 
     #[test]
     fn any_asset_api_row_reads_and_normalizes_without_a_panic(
         row in vendor_record_over(json!({ "id": 1, "computer_name": "host" }), ASSET_KEYS),
     ) {
-        if let Ok(record) = AssetRecord::from_json(&row) {
-            let _ = Normalizer::new(TimeDelta::minutes(10)).asset_device(&record, "1");
-        }
+        asset_api_row(&row);
+        asset_api_page(json!({ "data": [row], "meta": { "nextAssetId": 2 } }).to_string().as_bytes());
     }
 }
