@@ -1,6 +1,6 @@
 //! The client's error type.
 
-use crate::pagination::UndecodableRecord;
+use crate::requests::pagination::UndecodableRecord;
 use std::time::Duration;
 
 /// Why a Huntress call failed.

@@ -41,13 +41,18 @@
 //! sources implement `psa_ingest`'s [`ScopeSource`](psa_ingest::sources::ScopeSource)
 //! (organizations) and [`IncidentSource`](psa_ingest::sources::IncidentSource)
 //! (incident reports, oldest change first, from a durable cursor).
+//!
+//! # Layout
+//!
+//! The modules take the shape every provider crate shares: `client` (the
+//! HTTP client, its rate limit and retries), [`requests`] (what is sent and
+//! how answers and pages are read), [`models`] (the vendor's records),
+//! [`normalize`] (records into `psa_ingest` contracts) and [`provider`].
 
-mod api;
 mod client;
-mod decode;
 mod error;
 pub mod models;
-mod pagination;
+pub mod normalize;
 pub mod requests;
 
 #[cfg(feature = "provider")]
@@ -57,12 +62,11 @@ pub mod provider;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use api::HuntressApi;
 #[cfg(any(test, feature = "mock"))]
-pub use api::MockHuntressApi;
+pub use client::MockHuntressApi;
 pub use client::{
-    DEFAULT_BASE_URL, HuntressClient, HuntressClientBuilder, RateLimit, RetryPolicy, SharedLimiter,
-    normalize_base_url,
+    DEFAULT_BASE_URL, HuntressApi, HuntressClient, HuntressClientBuilder, RateLimit, RetryPolicy,
+    SharedLimiter, normalize_base_url,
 };
 pub use error::HuntressError;
 pub use models::{
@@ -70,7 +74,7 @@ pub use models::{
     IncidentReport, IncidentReportId, IncidentReportStatus, IndicatorType, Organization,
     OrganizationId, OrganizationSortField, Severity, SortDirection, SortField,
 };
-pub use pagination::{Page, UndecodableRecord};
+pub use requests::pagination::{Page, UndecodableRecord};
 pub use requests::{
     AgentsQuery, IncidentReportsQuery, ListAgents, ListIncidentReports, ListOrganizations,
     MAX_PAGE_SIZE, OrganizationsQuery,

@@ -8,28 +8,30 @@
 //!   Gateway's data service.
 //! - [`normalize`]: Tanium records into `psa_ingest` contracts.
 //! - [`provider`] (default feature `provider`): the `psa_registry` provider.
+//!
+//! The modules take the shape every provider crate shares: `client` (the
+//! HTTP transport and the API clients), [`requests`] (what is sent and how
+//! answers are read), [`models`] (the vendor's records), [`normalize`] and
+//! [`provider`].
 
-pub mod asset_api;
+mod client;
 mod error;
-pub mod gateway;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
-mod http;
-pub mod model;
+pub mod models;
 pub mod normalize;
 #[cfg(feature = "provider")]
 pub mod provider;
-mod retry;
-mod token;
+pub mod requests;
 
-pub use asset_api::{AssetApiClient, AssetApiClientBuilder};
+pub use client::{
+    ASSET_API_PATH, ApiToken, AssetApiClient, AssetApiClientBuilder, GATEWAY_PATH, GatewayClient,
+    GatewayClientBuilder, HttpOptions, RetryPolicy, TOKEN_PREFIX, TokenError,
+};
 pub use error::{GatewayError, GraphQlErrorDetail};
-pub use gateway::{EndpointQuery, GatewayClient, GatewayClientBuilder};
-pub use http::HttpOptions;
+pub use requests::EndpointQuery;
 pub use reqwest::Url;
-pub use retry::RetryPolicy;
-pub use token::{ApiToken, TOKEN_PREFIX, TokenError};
 
 /// The README's examples, compiled as doc tests.
 #[cfg(doctest)]

@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 use psa_ingest::contracts::{DeviceLifecycle, DeviceType};
 use secrecy::SecretString;
 use support::{TOKEN, json_fixture};
-use tanium_gateway::asset_api::ASSET_API_PATH;
+use tanium_gateway::ASSET_API_PATH;
 use tanium_gateway::normalize::Normalizer;
 use tanium_gateway::{AssetApiClient, GatewayError, RetryPolicy};
 use wiremock::matchers::{header, method, path, query_param};

@@ -5,7 +5,7 @@ mod support;
 use futures::TryStreamExt;
 use psa_ingest::contracts::ScopeKind;
 use support::{After, Operation, client, gateway_post, json_fixture, request_bodies};
-use tanium_gateway::model::ComputerGroupType;
+use tanium_gateway::models::ComputerGroupType;
 use tanium_gateway::normalize::Normalizer;
 
 #[tokio::test]

@@ -5,7 +5,7 @@ mod support;
 use secrecy::SecretString;
 use std::time::Duration;
 use support::{Operation, TOKEN, client, fixture_text, gateway_post, json_fixture};
-use tanium_gateway::gateway::GATEWAY_PATH;
+use tanium_gateway::GATEWAY_PATH;
 use tanium_gateway::{GatewayClient, GatewayError, RetryPolicy, TokenError};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

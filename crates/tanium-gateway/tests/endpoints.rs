@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use psa_ingest::contracts::{AgentStatus, DeviceType};
 use serde_json::json;
 use support::{After, Operation, client, gateway_post, json_fixture, request_bodies};
-use tanium_gateway::model::{Cursor, Endpoint, Platform};
+use tanium_gateway::models::{Cursor, Endpoint, Platform};
 use tanium_gateway::normalize::Normalizer;
 use tanium_gateway::{EndpointQuery, GatewayError};
 use wiremock::{MockServer, ResponseTemplate};

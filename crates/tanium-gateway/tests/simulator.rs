@@ -7,7 +7,7 @@ use psa_testkit::tanium::{Fault, FaultRule, GroupSpec, TaniumSim};
 use secrecy::SecretString;
 use std::collections::HashSet;
 use std::time::Duration;
-use tanium_gateway::model::{Endpoint, WalkPage};
+use tanium_gateway::models::{Endpoint, WalkPage};
 use tanium_gateway::{AssetApiClient, EndpointQuery, GatewayClient, GatewayError, RetryPolicy};
 
 async fn sim() -> TaniumSim {

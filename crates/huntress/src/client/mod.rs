@@ -1,23 +1,27 @@
 //! The HTTP client: Basic auth, a shared sliding-window limiter, retries.
 
+mod api;
 mod builder;
 mod rate_limit;
 mod retry;
 mod send;
 
+pub use api::HuntressApi;
+#[cfg(any(test, feature = "mock"))]
+pub use api::MockHuntressApi;
 pub use builder::{DEFAULT_BASE_URL, HuntressClientBuilder, normalize_base_url};
 pub use rate_limit::{RateLimit, SharedLimiter};
 pub use retry::RetryPolicy;
 
-use crate::decode::envelope::{decode_one, decode_page};
 use crate::models::{
     Account, Agent, AgentId, IncidentReport, IncidentReportId, Organization, OrganizationId,
 };
+use crate::requests::envelope::{decode_one, decode_page};
 use crate::requests::{
     AgentsQuery, IncidentReportsQuery, ListAgents, ListIncidentReports, ListOrganizations,
     OrganizationsQuery, check_limit,
 };
-use crate::{HuntressApi, HuntressError, Page};
+use crate::{HuntressError, Page};
 use async_trait::async_trait;
 use rate_limit::SlidingWindow;
 use secrecy::SecretString;

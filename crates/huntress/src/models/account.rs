@@ -1,6 +1,6 @@
 //! `GET /v1/account`: the account the credentials belong to.
 
-use crate::decode::loose;
+use crate::models::loose;
 use crate::models::{AccountId, AccountStatus};
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,6 @@
 //! `GET /v1/agents`: hosts running the Huntress agent.
 
-use crate::decode::loose;
+use crate::models::loose;
 use crate::models::{AccountId, AgentId, AgentPlatform, OrganizationId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -70,7 +70,7 @@ fn deserialize_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::
             .map_err(|_| D::Error::custom(format!("invalid id {text:?}"))),
         other => Err(D::Error::custom(format!(
             "expected an id, found {}",
-            crate::decode::loose::kind(other)
+            crate::models::loose::kind(other)
         ))),
     }
 }

@@ -4,7 +4,7 @@
 //! id is optional here, and the array fields known to arrive as an object or
 //! a scalar decode from any of those shapes.
 
-use crate::decode::loose::{self, scalar_text};
+use crate::models::loose::{self, scalar_text};
 use crate::models::{
     AccountId, AgentId, IncidentPlatform, IncidentReportId, IncidentReportStatus, IndicatorType,
     OrganizationId, RemediationStatus, RemediationType, Severity,

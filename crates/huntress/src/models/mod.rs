@@ -6,6 +6,7 @@ mod agent;
 mod enums;
 mod ids;
 mod incident_report;
+pub(crate) mod loose;
 mod organization;
 
 pub use account::Account;

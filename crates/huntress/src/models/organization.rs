@@ -1,6 +1,6 @@
 //! `GET /v1/organizations`: the partner's customers.
 
-use crate::decode::loose;
+use crate::models::loose;
 use crate::models::{AccountId, OrganizationId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -46,12 +46,12 @@
 //! later retries it through [`IncidentSource::decode_incident`], which
 //! decodes the stored report again with the code running then.
 
-use crate::decode::envelope::decode_record;
 use crate::models::{IncidentReport, IncidentReportId, OrganizationId, SortDirection, SortField};
-use crate::pagination::{PageRow, rows_in_order};
+use crate::normalize::{normalize_incident, normalize_organization};
 use crate::provider::agent_details::AgentLookups;
 use crate::provider::feed_cursor::CursorPosition;
-use crate::provider::normalize::{normalize_incident, normalize_organization};
+use crate::requests::envelope::decode_record;
+use crate::requests::pagination::{PageRow, rows_in_order};
 use crate::requests::{IncidentReportsQuery, MAX_PAGE_SIZE};
 use crate::{HuntressApi, HuntressError, Page, UndecodableRecord};
 use async_trait::async_trait;
@@ -94,7 +94,7 @@ impl HuntressIncidentSource {
     pub const MAX_RESTARTS: u32 = 3;
 
     /// A feed over `api`; `subdomain` is the account's portal subdomain
-    /// (for [`portal_url`](crate::provider::portal_url)), from
+    /// (for [`portal_url`](crate::normalize::portal_url)), from
     /// `GET /v1/account`.
     pub fn new(api: Arc<dyn HuntressApi>, subdomain: Option<String>) -> Self {
         Self {

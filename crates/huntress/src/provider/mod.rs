@@ -24,9 +24,6 @@
 pub(crate) mod agent_details;
 mod feed_cursor;
 mod incidents;
-pub(crate) mod normalize;
-#[cfg(test)]
-mod properties;
 mod scopes;
 mod settings;
 mod skipped;
@@ -34,10 +31,6 @@ mod source_error;
 
 pub use feed_cursor::{CursorPosition, InvalidCursor};
 pub use incidents::HuntressIncidentSource;
-pub use normalize::{
-    MissingChangeTime, hostname_from_subject, incident_status, normalize_incident,
-    normalize_organization, portal_url, provider_id,
-};
 pub use scopes::HuntressScopeSource;
 pub use settings::HuntressSettings;
 pub use skipped::SkippedRecords;

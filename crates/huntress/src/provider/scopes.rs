@@ -1,7 +1,7 @@
 //! Organizations as scopes.
 
 use crate::models::{OrganizationSortField, SortDirection};
-use crate::provider::normalize::normalize_organization;
+use crate::normalize::normalize_organization;
 use crate::provider::skipped::SkippedRecords;
 use crate::requests::{ListOrganizations, MAX_PAGE_SIZE};
 use crate::{HuntressApi, HuntressError};

@@ -24,8 +24,10 @@
 //! ```
 
 mod agents;
+pub(crate) mod envelope;
 mod incident_reports;
 mod organizations;
+pub(crate) mod pagination;
 
 pub use agents::{AgentsQuery, ListAgents};
 pub use incident_reports::{IncidentReportsQuery, ListIncidentReports};
@@ -82,7 +84,7 @@ macro_rules! list_builder_common {
             /// with [`HuntressError::RepeatedPageToken`](crate::HuntressError::RepeatedPageToken).
             pub fn pages(self) -> ::futures::stream::BoxStream<'a, Result<$crate::Page<$item>, $crate::HuntressError>> {
                 let api = self.api;
-                $crate::pagination::page_stream(
+                $crate::requests::pagination::page_stream(
                     self.query,
                     Box::new(move |query: $query| Box::pin(async move { api.$method(&query).await })),
                 )
@@ -92,11 +94,11 @@ macro_rules! list_builder_common {
             /// yielded in its place as [`HuntressError::Undecodable`](crate::HuntressError::Undecodable)
             /// and the stream goes on; any other error ends it.
             pub fn into_stream(self) -> ::futures::stream::BoxStream<'a, Result<$item, $crate::HuntressError>> {
-                $crate::pagination::item_stream(self.pages())
+                $crate::requests::pagination::item_stream(self.pages())
             }
         }
 
-        impl $crate::pagination::Paged for $query {
+        impl $crate::requests::pagination::Paged for $query {
             fn set_page_token(&mut self, token: Option<String>) {
                 self.page_token = token;
             }

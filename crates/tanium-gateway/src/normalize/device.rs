@@ -1,7 +1,7 @@
 //! Endpoint and asset rows into `NormalizedDevice`.
 
-use crate::asset_api::AssetRecord;
-use crate::model::{Endpoint, EndpointDisk, InstalledApplication, Platform};
+use crate::models::AssetRecord;
+use crate::models::{Endpoint, EndpointDisk, InstalledApplication, Platform};
 use crate::normalize::{
     DeviceFacts, agent_status, clean, device_type, lifecycle, parse_size, sensor_value,
 };
@@ -285,7 +285,7 @@ fn software(applications: &[InstalledApplication]) -> Vec<Software> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{
+    use crate::models::{
         EndpointMemory, EndpointOs, EndpointProcessor, EndpointUser, NetworkAdapter,
     };
     use crate::normalize::Normalizer;

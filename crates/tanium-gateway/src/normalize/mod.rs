@@ -18,8 +18,8 @@ pub use device_type::{DeviceFacts, device_type};
 pub use sensor::{clean, is_sensor_error, sensor_value};
 pub use size::parse_size;
 
-use crate::asset_api::AssetRecord;
-use crate::model::{ComputerGroup, Endpoint};
+use crate::models::AssetRecord;
+use crate::models::{ComputerGroup, Endpoint};
 use chrono::{DateTime, TimeDelta, Utc};
 use psa_ingest::ProviderId;
 use psa_ingest::contracts::{NormalizedDevice, NormalizedScope, ScopeKind};

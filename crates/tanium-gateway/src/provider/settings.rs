@@ -1,6 +1,6 @@
 //! The Tanium integration's settings, as stored in `rmm_integrations.settings`.
 
-use crate::http::parse_url;
+use crate::client::http::parse_url;
 use crate::{EndpointQuery, Url};
 use chrono::TimeDelta;
 use psa_ingest::settings::{FieldError, SettingsError};
@@ -79,21 +79,11 @@ impl TaniumSettings {
                 errors.push(FieldError::new("gateway_url", "is required"));
                 None
             }
-            Some(value) => url_field(
-                &mut errors,
-                "gateway_url",
-                value,
-                crate::gateway::GATEWAY_PATH,
-            ),
+            Some(value) => url_field(&mut errors, "gateway_url", value, crate::GATEWAY_PATH),
         };
         let asset_api_url = match fields.get("asset_api_url") {
             None | Some(Value::Null) => None,
-            Some(value) => url_field(
-                &mut errors,
-                "asset_api_url",
-                value,
-                crate::asset_api::ASSET_API_PATH,
-            ),
+            Some(value) => url_field(&mut errors, "asset_api_url", value, crate::ASSET_API_PATH),
         };
         let asset_api_fallback = match fields.get("asset_api_fallback") {
             None | Some(Value::Null) => false,

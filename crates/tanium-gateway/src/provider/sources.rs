@@ -1,7 +1,8 @@
 //! The Tanium scope and device sources.
 
-use crate::asset_api::{AssetApiClient, AssetPage};
-use crate::model::{Endpoint, WalkPage};
+use crate::AssetApiClient;
+use crate::models::AssetPage;
+use crate::models::{Endpoint, WalkPage};
 use crate::normalize::Normalizer;
 use crate::{EndpointQuery, GatewayClient, GatewayError};
 use async_trait::async_trait;

@@ -7,7 +7,7 @@
 use secrecy::SecretString;
 use serde_json::Value;
 use std::time::Duration;
-use tanium_gateway::gateway::GATEWAY_PATH;
+use tanium_gateway::GATEWAY_PATH;
 use tanium_gateway::{GatewayClient, RetryPolicy};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Match, MockBuilder, MockServer, Request, ResponseTemplate};

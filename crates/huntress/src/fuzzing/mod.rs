@@ -3,10 +3,13 @@
 //! nothing; the contract under test is "an error or a record, never a
 //! panic". Not part of the supported API (feature `fuzzing`).
 
-use crate::decode::envelope::{decode_one, decode_page, decode_record};
+#[cfg(test)]
+mod properties;
+
 use crate::models::{Agent, IncidentReport, Organization};
+use crate::normalize::{normalize_incident, normalize_organization};
 use crate::provider::agent_details::HostFacts;
-use crate::provider::normalize::{normalize_incident, normalize_organization};
+use crate::requests::envelope::{decode_one, decode_page, decode_record};
 use psa_ingest::contracts::DeviceRef;
 use serde_json::Value;
 

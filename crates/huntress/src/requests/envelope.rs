@@ -2,9 +2,9 @@
 //! for lists and `{"<singular>": {...}}` for one record.
 
 use crate::HuntressError;
-use crate::decode::loose::{kind, scalar_text};
 use crate::models::Resource;
-use crate::pagination::{Page, UndecodableRecord};
+use crate::models::loose::{kind, scalar_text};
+use crate::requests::pagination::{Page, UndecodableRecord};
 use serde_json::{Map, Value};
 
 /// Decodes a list answer. Each record is decoded on its own: one that fails

@@ -3,10 +3,14 @@
 //! nothing; the contract under test is "an error or a record, never a
 //! panic". Not part of the supported API (feature `fuzzing`).
 
-use crate::asset_api::{AssetRecord, parse_page};
-use crate::gateway::operations::{endpoint_page, endpoints};
-use crate::gateway::response::decode;
+#[cfg(test)]
+mod properties;
+
+use crate::models::AssetRecord;
 use crate::normalize::Normalizer;
+use crate::requests::asset_page::parse_page;
+use crate::requests::graphql_response::decode;
+use crate::requests::operations::{endpoint_page, endpoints};
 use chrono::{TimeDelta, Utc};
 
 fn normalizer() -> Normalizer {

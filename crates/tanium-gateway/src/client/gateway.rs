@@ -1,28 +1,23 @@
 //! The Tanium Gateway (GraphQL) client.
 
-pub(crate) mod operations;
-#[cfg(test)]
-mod properties;
-mod query;
-pub(crate) mod response;
-mod walk;
-
-pub use query::{EndpointQuery, LAST_SEEN_FIELD};
-
-use crate::http::{Http, HttpOptions, parse_url};
-use crate::model::{
+use super::http::{Http, HttpOptions, parse_url};
+use super::walk::{FetchPage, WalkOptions, walk};
+use crate::models::{
     ComputerGroup, ConnectionCheck, Cursor, Endpoint, EndpointIdChanges, Page, WalkPage,
+};
+use crate::requests::EndpointQuery;
+use crate::requests::graphql_response;
+use crate::requests::operations::{
+    self, ComputerGroups, ConnectionTest, EndpointIdChanges as IdChangesOp, Endpoints,
 };
 use crate::{ApiToken, GatewayError, RetryPolicy};
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use graphql_client::GraphQLQuery;
-use operations::{ComputerGroups, ConnectionTest, EndpointIdChanges as IdChangesOp, Endpoints};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use secrecy::SecretString;
 use std::time::Duration;
-use walk::{FetchPage, WalkOptions, walk};
 
 /// The Gateway's path on a Tanium server.
 pub const GATEWAY_PATH: &str = "/plugin/products/gateway/graphql";
@@ -319,7 +314,7 @@ impl GatewayClient {
             .http
             .send(operation, "the Tanium Gateway", request)
             .await?;
-        response::decode::<Q::ResponseData>(operation, &bytes)
+        graphql_response::decode::<Q::ResponseData>(operation, &bytes)
     }
 }
 

@@ -2,36 +2,20 @@
 //! inventory of endpoints, including those aged out of the Gateway's data
 //! service (TDS keeps an endpoint 30 days after its last collection).
 
-mod record;
-
-pub use record::AssetRecord;
-
-use crate::http::{Http, HttpOptions, parse_url};
+use super::http::{Http, HttpOptions, parse_url};
+use crate::models::AssetPage;
+use crate::requests::asset_page::parse_page;
 use crate::{ApiToken, GatewayError, RetryPolicy};
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Url;
 use reqwest::header::ACCEPT;
 use secrecy::SecretString;
-use serde_json::Value;
 use std::time::Duration;
 
 /// The Asset API's path on a Tanium server.
 pub const ASSET_API_PATH: &str = "/plugin/products/asset/v1/assets";
 
-const OPERATION: &str = "Asset API assets";
-
-/// One page of the Asset API.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssetPage {
-    /// The rows that could be read.
-    pub assets: Vec<AssetRecord>,
-    /// Rows that could not be read, with the reason (the page goes on without them).
-    pub skipped: Vec<String>,
-    /// Where the next page starts (`meta.nextAssetId`).
-    pub next_asset_id: Option<u64>,
-    /// Whether this is the last page (`meta.endOfReader`).
-    pub end_of_reader: bool,
-}
+pub(crate) const OPERATION: &str = "Asset API assets";
 
 /// An Asset API client. Cheap to clone.
 ///
@@ -206,71 +190,5 @@ impl AssetApiClient {
             .send(OPERATION, "the Tanium Asset API", request)
             .await?;
         parse_page(&body)
-    }
-}
-
-pub(crate) fn parse_page(body: &[u8]) -> Result<AssetPage, GatewayError> {
-    let decode_error = |path: &str, message: String| GatewayError::Decode {
-        operation: OPERATION,
-        path: path.to_owned(),
-        message,
-    };
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        decode_error(
-            ".",
-            format!("{e}; body starts {:?}", psa_http::excerpt(body)),
-        )
-    })?;
-    let rows = match value.get("data") {
-        Some(Value::Array(rows)) => rows.as_slice(),
-        Some(Value::Null) | None => &[],
-        Some(_) => return Err(decode_error("data", "expected a list of assets".to_owned())),
-    };
-    let mut assets = Vec::with_capacity(rows.len());
-    let mut skipped = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
-        match AssetRecord::from_json(row) {
-            Ok(record) => assets.push(record),
-            Err(reason) => {
-                tracing::warn!(index, %reason, "skipping an unreadable Asset API row");
-                skipped.push(format!("data[{index}]: {reason}"));
-            }
-        }
-    }
-    let meta = value.get("meta");
-    let next_asset_id =
-        record::text(meta.and_then(|m| m.get("nextAssetId"))).and_then(|t| t.parse().ok());
-    let end_of_reader = meta
-        .and_then(|m| m.get("endOfReader"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    Ok(AssetPage {
-        assets,
-        skipped,
-        next_asset_id,
-        end_of_reader,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_rows_meta_and_skips_bad_rows() {
-        let body = br#"{"data": [{"id": 1, "computer_name": "a"}, {"nope": true}],
-                        "meta": {"nextAssetId": "2", "endOfReader": false}}"#;
-        let page = parse_page(body).unwrap();
-        assert_eq!(page.assets.len(), 1);
-        assert_eq!(page.skipped.len(), 1);
-        assert!(page.skipped[0].starts_with("data[1]"));
-        assert_eq!(page.next_asset_id, Some(2));
-        assert!(!page.end_of_reader);
-    }
-
-    #[test]
-    fn a_non_list_data_is_a_decode_error() {
-        let error = parse_page(br#"{"data": {"id": 1}}"#).unwrap_err();
-        assert!(matches!(error, GatewayError::Decode { ref path, .. } if path == "data"));
     }
 }

@@ -1,6 +1,6 @@
 //! Which endpoints a walk asks for.
 
-use crate::gateway::operations::endpoints::{
+use crate::requests::operations::endpoints::{
     EndpointFieldFilter, EndpointFieldFilterComputerGroup, FieldFilterOp,
 };
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -1,4 +1,4 @@
-use crate::model::Cursor;
+use crate::models::Cursor;
 use chrono::{DateTime, Utc};
 
 /// One page of a Gateway connection.

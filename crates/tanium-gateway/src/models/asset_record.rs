@@ -1,7 +1,7 @@
 //! Asset API rows, decoded tolerantly: one odd row is skipped with a reason,
 //! never the whole page.
 
-use crate::model::{EndpointDisk, InstalledApplication, NetworkAdapter};
+use crate::models::{EndpointDisk, InstalledApplication, NetworkAdapter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

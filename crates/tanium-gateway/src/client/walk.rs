@@ -3,7 +3,7 @@
 //! again at half the size, and an expired cursor restarts the walk from the
 //! first page while records already yielded are skipped.
 
-use crate::model::{ComputerGroup, Cursor, Endpoint, Page, WalkPage};
+use crate::models::{ComputerGroup, Cursor, Endpoint, Page, WalkPage};
 use crate::{GatewayError, RetryPolicy};
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
@@ -161,7 +161,7 @@ impl<T: Keyed> WalkState<'_, T> {
         let result = psa_http::retry(
             &policy,
             || fetch(page_size.load(Ordering::Relaxed), after.clone()),
-            crate::http::verdict,
+            crate::client::http::verdict,
             |error, _| {
                 let current = page_size.load(Ordering::Relaxed);
                 if error.is_timeout() && current > 1 {

@@ -1,4 +1,0 @@
-//! Tolerant decoding of Huntress answers.
-
-pub(crate) mod envelope;
-pub(crate) mod loose;
