@@ -59,6 +59,8 @@
 //! on each backend.
 
 mod asset_rules;
+mod backend;
+mod db;
 mod errors;
 mod open;
 mod postgres;
@@ -73,7 +75,8 @@ mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
-pub use open::{Backend, OpenError, OpenOptions};
+pub use backend::Backend;
+pub use open::{OpenError, OpenOptions};
 pub use secret_key::{SECRET_KEY_ENV, SECRET_KEY_FILE_ENV, SecretKey, SecretKeyError};
 pub use seed::{DemoBoard, DemoCategories, DemoClients, DemoPriorities, DemoTenant};
 pub use store::{PsaStore, SecretRotation};

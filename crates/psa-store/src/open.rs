@@ -1,30 +1,13 @@
 //! Opening a store from a database URL.
 
 use crate::SecretKey;
-use crate::store::{Pools, PsaStore};
+use crate::backend::Backend;
+use crate::db::{Db, Keys, Pools};
+use crate::store::PsaStore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use std::fmt;
 use std::str::FromStr as _;
 use std::time::Duration;
-
-/// Which database a store runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Backend {
-    /// PostgreSQL (`postgres://`, `postgresql://`).
-    Postgres,
-    /// Embedded SQLite (`sqlite://path`, `sqlite::memory:`).
-    Sqlite,
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Postgres => "PostgreSQL",
-            Self::Sqlite => "SQLite",
-        })
-    }
-}
 
 impl Backend {
     /// The backend a database URL names, from its scheme.
@@ -185,11 +168,23 @@ impl PsaStore {
     /// ```
     pub async fn open_with(url: &str, options: OpenOptions) -> Result<Self, OpenError> {
         let backend = Backend::from_url(url)?;
-        let pools = match backend {
-            Backend::Postgres => Pools::Postgres(connect_postgres(url, &options).await?),
-            Backend::Sqlite => Pools::Sqlite(connect_sqlite(url, &options).await?),
+        let keys = Keys {
+            current: options.secret_key.clone(),
+            previous: options.previous_keys.clone(),
         };
-        let store = Self::from_pools(pools, options.secret_key, options.previous_keys);
+        let pools = match backend {
+            Backend::Postgres => Pools::Postgres(Db {
+                pool: connect_postgres(url, &options).await?,
+                fence: None,
+                keys,
+            }),
+            Backend::Sqlite => Pools::Sqlite(Db {
+                pool: connect_sqlite(url, &options).await?,
+                fence: None,
+                keys,
+            }),
+        };
+        let store = Self::from_pools(pools);
         if options.run_migrations {
             store.migrate().await?;
         }
@@ -199,8 +194,8 @@ impl PsaStore {
     /// Applies pending migrations of this store's backend.
     pub async fn migrate(&self) -> Result<(), OpenError> {
         let result = match self.pools() {
-            Pools::Postgres(pool) => crate::postgres::MIGRATOR.run(pool).await,
-            Pools::Sqlite(pool) => crate::sqlite::MIGRATOR.run(pool).await,
+            Pools::Postgres(db) => crate::postgres::dialect::MIGRATOR.run(&db.pool).await,
+            Pools::Sqlite(db) => crate::sqlite::dialect::MIGRATOR.run(&db.pool).await,
         };
         result.map_err(|source| OpenError::Migrate {
             backend: self.backend(),

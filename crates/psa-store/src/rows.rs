@@ -35,6 +35,8 @@ pub(crate) trait RowExt {
     fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>>;
     /// A JSON document.
     fn json(&self, col: &str) -> StoreResult<serde_json::Value>;
+    /// Bytes.
+    fn bytes(&self, col: &str) -> StoreResult<Vec<u8>>;
 }
 
 fn provider(value: String) -> StoreResult<ProviderId> {

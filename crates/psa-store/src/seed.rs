@@ -1,8 +1,6 @@
-//! Tenants and the demo seed used by tests and examples.
+//! The demo seed used by tests and examples, as data: the backends insert
+//! its [`SeedPlan`].
 
-use crate::PsaStore;
-use crate::store::Pools;
-use psa_ingest::ports::StoreResult;
 use psa_ingest::{BoardId, CategoryId, ClientId, PriorityId, StatusId, TenantId};
 
 /// The ids of a seeded demo tenant.
@@ -100,7 +98,7 @@ fn demo_board() -> DemoBoard {
 }
 
 impl DemoTenant {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             tenant: TenantId::new(),
             default_board: demo_board(),
@@ -123,7 +121,7 @@ impl DemoTenant {
         }
     }
 
-    fn plan<'a>(&self, tenant_name: &'a str) -> SeedPlan<'a> {
+    pub(crate) fn plan<'a>(&self, tenant_name: &'a str) -> SeedPlan<'a> {
         let statuses = [&self.default_board, &self.triage_board]
             .into_iter()
             .flat_map(|b| {
@@ -185,32 +183,5 @@ impl DemoTenant {
                 (c.initech, "Initech"),
             ],
         }
-    }
-}
-
-impl PsaStore {
-    /// Creates an empty tenant (no boards, clients or priorities).
-    pub async fn create_tenant(&self, name: &str) -> StoreResult<TenantId> {
-        let tenant = TenantId::new();
-        match self.pools() {
-            Pools::Postgres(pool) => crate::postgres::seed::create_tenant(pool, tenant, name).await,
-            Pools::Sqlite(pool) => crate::sqlite::seed::create_tenant(pool, tenant, name).await,
-        }?;
-        Ok(tenant)
-    }
-
-    /// Creates a demo tenant in one transaction: a default board and a
-    /// triage board, each with statuses New (default), In Progress and
-    /// Closed (closed); priorities Critical, High, Medium, Low (order 1..4);
-    /// the category Security with subcategory Incident; and the clients
-    /// "Acme Corp", "Globex" and "Initech".
-    pub async fn seed_demo_tenant(&self, name: &str) -> StoreResult<DemoTenant> {
-        let demo = DemoTenant::new();
-        let plan = demo.plan(name);
-        match self.pools() {
-            Pools::Postgres(pool) => crate::postgres::seed::apply(pool, &plan).await,
-            Pools::Sqlite(pool) => crate::sqlite::seed::apply(pool, &plan).await,
-        }?;
-        Ok(demo)
     }
 }

@@ -187,7 +187,7 @@ const TEMPLATE_LOCK: i64 = 0x7073_615f_7470_6c00;
 async fn ensure_template(admin: &mut sqlx::PgConnection, admin_url: &str) -> String {
     // FNV-1a over the migrations' versions and checksums: stable across builds.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for migration in crate::postgres::MIGRATOR.iter() {
+    for migration in crate::postgres::dialect::MIGRATOR.iter() {
         for byte in migration
             .version
             .to_le_bytes()

@@ -3,41 +3,28 @@
 //! Row writes are multi-row `VALUES` statements (chunked under the bind
 //! limit); id lists are one JSON array bind read with `json_each`.
 
-use super::{Writer, bulk, id, json, json_list, opt_ts, ts};
+use super::dialect::{Pool, id, id_list, json, opt_ts, text_list, ts};
+use super::queries::bulk::bulk;
 use crate::asset_rules::{
-    self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED, WritePlan,
+    ASSET_ENTITY, AssetColumns, ExtensionColumns, ExtensionTable, SYNCED, WritePlan,
     check_provider, check_updated,
 };
-use crate::errors::{DbResultExt as _, corrupt, not_found};
+use crate::db::Db;
+use crate::errors::{DbResultExt as _, not_found};
 use crate::rows;
 use chrono::{DateTime, Utc};
-use futures::StreamExt as _;
-use futures::stream::BoxStream;
-use psa_ingest::contracts::ExternalIdChange;
-use psa_ingest::ports::{
-    AssetBatch, AssetMatch, AssetWrite, KnownDevice, ScopeDevice, StoreResult,
-};
-use psa_ingest::{AssetId, ClientId, IntegrationId, ProviderId, TenantId};
-use sqlx::{Row as _, SqliteConnection, SqlitePool};
+use psa_ingest::ports::{AssetBatch, AssetWrite, KnownDevice, StoreResult};
+use psa_ingest::{IntegrationId, ProviderId, TenantId};
+use sqlx::SqliteConnection;
 use std::collections::HashSet;
-use uuid::Uuid;
-
-fn asset_id(text: &str) -> StoreResult<AssetId> {
-    Uuid::parse_str(text)
-        .map(AssetId)
-        .map_err(|_| corrupt(format!("asset id {text:?}")))
-}
 
 pub(crate) async fn find_known(
-    pool: &SqlitePool,
+    db: &Db<Pool>,
     tenant: TenantId,
     integration: IntegrationId,
     provider: &ProviderId,
     external_ids: &[String],
 ) -> StoreResult<Vec<KnownDevice>> {
-    if external_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     // One query: mapped devices first; then, for ids without a mapping,
     // assets carrying the provider's device id that no mapping of this
     // provider claims (so another integration's assets are never taken).
@@ -67,8 +54,8 @@ pub(crate) async fn find_known(
     .bind(id(tenant))
     .bind(integration.to_string())
     .bind(provider.as_str())
-    .bind(json_list(external_ids))
-    .fetch_all(pool)
+    .bind(text_list(external_ids))
+    .fetch_all(&db.pool)
     .await
     .ctx("find known devices")?;
     // Rows are ordered by device, mapping first, then oldest asset: keep the first.
@@ -290,7 +277,7 @@ async fn upsert_extensions(
 }
 
 pub(crate) async fn write(
-    db: Writer<'_>,
+    db: &Db<Pool>,
     tenant: TenantId,
     integration: IntegrationId,
     batch: &AssetBatch,
@@ -299,9 +286,8 @@ pub(crate) async fn write(
     let Some(plan) = WritePlan::of(batch)? else {
         return Ok(());
     };
-    let ids = |writes: Vec<&AssetWrite>| {
-        json_list(&writes.iter().map(|w| id(w.asset_id)).collect::<Vec<_>>())
-    };
+    let ids =
+        |writes: Vec<&AssetWrite>| id_list(&writes.iter().map(|w| w.asset_id).collect::<Vec<_>>());
     let WritePlan {
         creates,
         updates,
@@ -313,7 +299,7 @@ pub(crate) async fn write(
     } = plan;
 
     let (tenant_id, at) = (id(tenant), ts(synced_at));
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin("write asset batch").await?;
     let provider = integration_provider(&mut tx, tenant, integration).await?;
     check_provider(&provider, &all)?;
 
@@ -384,225 +370,4 @@ pub(crate) async fn write(
     )
     .await?;
     tx.commit().await.ctx("commit asset batch")
-}
-
-pub(crate) async fn retire(
-    db: Writer<'_>,
-    tenant: TenantId,
-    integration: IntegrationId,
-    external_ids: &[String],
-    at: DateTime<Utc>,
-) -> StoreResult<u64> {
-    if external_ids.is_empty() {
-        return Ok(0);
-    }
-    let (tenant_id, realm, ids, at) =
-        (id(tenant), id(integration), json_list(external_ids), ts(at));
-    let mut tx = db.begin().await?;
-    // Assets first: they are found through the mappings not yet retired.
-    sqlx::query(
-        "UPDATE assets SET status = 'inactive', agent_status = 'offline', updated_at = ?6 \
-         WHERE tenant = ?1 AND asset_id IN ( \
-           SELECT m.alga_entity_id FROM tenant_external_entity_mappings m \
-           JOIN rmm_integrations i ON i.tenant = m.tenant AND i.provider = m.integration_type \
-           WHERE i.tenant = ?1 AND i.integration_id = ?2 AND m.alga_entity_type = 'asset' \
-             AND m.external_realm_id = ?3 AND m.external_entity_id IN (SELECT value FROM json_each(?4)) \
-             AND m.sync_status <> ?5)",
-    )
-    .bind(&tenant_id)
-    .bind(&realm)
-    .bind(&realm)
-    .bind(&ids)
-    .bind(DELETED)
-    .bind(&at)
-    .execute(&mut *tx)
-    .await
-    .ctx("retire assets")?;
-    let retired = sqlx::query(
-        "UPDATE tenant_external_entity_mappings SET sync_status = ?5, last_synced_at = ?6 \
-         WHERE tenant = ?1 \
-           AND integration_type = (SELECT provider FROM rmm_integrations WHERE tenant = ?1 AND integration_id = ?2) \
-           AND alga_entity_type = 'asset' AND external_realm_id = ?3 \
-           AND external_entity_id IN (SELECT value FROM json_each(?4)) AND sync_status <> ?5",
-    )
-    .bind(&tenant_id)
-    .bind(&realm)
-    .bind(&realm)
-    .bind(&ids)
-    .bind(DELETED)
-    .bind(&at)
-    .execute(&mut *tx)
-    .await
-    .ctx("retire device mappings")?
-    .rows_affected();
-    tx.commit().await.ctx("commit retire")?;
-    Ok(retired)
-}
-
-pub(crate) fn scope_devices<'a>(
-    pool: &'a SqlitePool,
-    tenant: TenantId,
-    integration: IntegrationId,
-    scope_id: &'a str,
-) -> BoxStream<'a, StoreResult<ScopeDevice>> {
-    // Same shape as on PostgreSQL: the scope's assets, then their mappings.
-    sqlx::query(
-        "SELECT m.external_entity_id, m.alga_entity_id \
-         FROM assets a \
-         JOIN tenant_external_entity_mappings m \
-           ON m.tenant = a.tenant AND m.alga_entity_type = 'asset' AND m.alga_entity_id = a.asset_id \
-         WHERE a.tenant = ?1 AND a.rmm_organization_id = ?3 \
-           AND m.integration_type = (SELECT provider FROM rmm_integrations \
-                                     WHERE tenant = ?1 AND integration_id = ?2) \
-           AND m.external_realm_id = ?2 AND m.sync_status <> 'deleted'",
-    )
-    .bind(id(tenant))
-    .bind(id(integration))
-    .bind(scope_id)
-    .fetch(pool)
-    .map(|row| {
-        let row = row.ctx("list scope devices")?;
-        let asset: String = row.try_get("alga_entity_id").ctx("read scope device")?;
-        Ok(ScopeDevice {
-            external_id: row.try_get("external_entity_id").ctx("read scope device")?,
-            asset_id: asset_id(&asset)?,
-        })
-    })
-    .boxed()
-}
-
-pub(crate) async fn rekey(
-    db: Writer<'_>,
-    tenant: TenantId,
-    integration: IntegrationId,
-    changes: &[ExternalIdChange],
-) -> StoreResult<u64> {
-    let changes = asset_rules::unique_changes(changes);
-    if changes.is_empty() {
-        return Ok(0);
-    }
-    let pairs: Vec<[&str; 2]> = changes
-        .iter()
-        .map(|c| [c.old_id.as_str(), c.new_id.as_str()])
-        .collect();
-    let (tenant_id, realm, pairs, now) = (
-        id(tenant),
-        id(integration),
-        json_list(&pairs),
-        ts(Utc::now()),
-    );
-    // Both statements see the same set of applicable changes: an old id that
-    // is mapped, to a new id that is not.
-    const APPLICABLE: &str = "c(old_id, new_id) AS ( \
-           SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?4)), \
-         provider(name) AS (SELECT provider FROM rmm_integrations WHERE tenant = ?1 AND integration_id = ?2), \
-         moves AS ( \
-           SELECT m.alga_entity_id, c.old_id, c.new_id FROM c \
-           JOIN provider p \
-           JOIN tenant_external_entity_mappings m \
-             ON m.tenant = ?1 AND m.integration_type = p.name AND m.alga_entity_type = 'asset' \
-            AND m.external_realm_id = ?3 AND m.external_entity_id = c.old_id \
-           WHERE NOT EXISTS (SELECT 1 FROM tenant_external_entity_mappings n \
-                             WHERE n.tenant = ?1 AND n.integration_type = p.name AND n.alga_entity_type = 'asset' \
-                               AND n.external_realm_id = ?3 AND n.external_entity_id = c.new_id))";
-    let mut tx = db.begin().await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "WITH {APPLICABLE} \
-         UPDATE assets SET rmm_device_id = moves.new_id, updated_at = ?5 \
-         FROM moves WHERE assets.tenant = ?1 AND assets.asset_id = moves.alga_entity_id"
-    )))
-    .bind(&tenant_id)
-    .bind(&realm)
-    .bind(&realm)
-    .bind(&pairs)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await
-    .ctx("re-key assets")?;
-    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "WITH {APPLICABLE} \
-         UPDATE tenant_external_entity_mappings SET external_entity_id = moves.new_id \
-         FROM moves \
-         WHERE tenant_external_entity_mappings.tenant = ?1 \
-           AND tenant_external_entity_mappings.alga_entity_type = 'asset' \
-           AND tenant_external_entity_mappings.external_realm_id = ?3 \
-           AND tenant_external_entity_mappings.external_entity_id = moves.old_id \
-           AND tenant_external_entity_mappings.integration_type = (SELECT name FROM provider)"
-    )))
-    .bind(&tenant_id)
-    .bind(&realm)
-    .bind(&realm)
-    .bind(&pairs)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await
-    .ctx("re-key device mappings")?
-    .rows_affected();
-    tx.commit().await.ctx("commit re-key")?;
-    Ok(moved)
-}
-
-pub(crate) async fn refresh_agent_status(
-    db: Writer<'_>,
-    tenant: TenantId,
-    integration: IntegrationId,
-    online_since: DateTime<Utc>,
-    at: DateTime<Utc>,
-) -> StoreResult<u64> {
-    let mut tx = db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE assets SET agent_status = CASE WHEN last_seen_at IS NULL THEN 'unknown' \
-                                               WHEN last_seen_at >= ?4 THEN 'online' \
-                                               ELSE 'offline' END, \
-                           updated_at = ?5 \
-         WHERE tenant = ?1 \
-           AND asset_id IN (SELECT m.alga_entity_id FROM tenant_external_entity_mappings m \
-                            WHERE m.tenant = ?1 AND m.alga_entity_type = 'asset' \
-                              AND m.integration_type = (SELECT provider FROM rmm_integrations \
-                                                        WHERE tenant = ?1 AND integration_id = ?2) \
-                              AND m.external_realm_id = ?3 AND m.sync_status <> 'deleted') \
-           AND agent_status IS NOT (CASE WHEN last_seen_at IS NULL THEN 'unknown' \
-                                         WHEN last_seen_at >= ?4 THEN 'online' \
-                                         ELSE 'offline' END)",
-    )
-    .bind(id(tenant))
-    .bind(id(integration))
-    .bind(integration.to_string())
-    .bind(ts(online_since))
-    .bind(ts(at))
-    .execute(&mut *tx)
-    .await
-    .ctx("refresh agent status")?;
-    tx.commit()
-        .await
-        .ctx("commit assets refresh_agent_status")?;
-    Ok(done.rows_affected())
-}
-
-pub(crate) async fn find_by_hostname(
-    pool: &SqlitePool,
-    tenant: TenantId,
-    client: ClientId,
-    hostname: &str,
-) -> StoreResult<Vec<AssetMatch>> {
-    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
-        "SELECT asset_id, name, serial_number FROM assets \
-         WHERE tenant = ?1 AND client_id = ?2 AND lower(name) = lower(?3) AND status = 'active' \
-         ORDER BY created_at, asset_id",
-    )
-    .bind(id(tenant))
-    .bind(id(client))
-    .bind(hostname)
-    .fetch_all(pool)
-    .await
-    .ctx("find assets by hostname")?;
-    rows.into_iter()
-        .map(|(asset, name, serial_number)| {
-            Ok(AssetMatch {
-                asset_id: asset_id(&asset)?,
-                name,
-                serial_number,
-            })
-        })
-        .collect()
 }

@@ -3,35 +3,28 @@
 //! Every bulk statement binds one array per column and reads them back with
 //! `UNNEST`, so a batch costs the same handful of statements at any size.
 
-use super::Writer;
+use super::dialect::Pool;
 use crate::asset_rules::{
-    self, ASSET_ENTITY, AssetColumns, DELETED, ExtensionColumns, ExtensionTable, SYNCED, WritePlan,
+    ASSET_ENTITY, AssetColumns, ExtensionColumns, ExtensionTable, SYNCED, WritePlan,
     check_provider, check_updated,
 };
+use crate::db::Db;
 use crate::errors::{DbResultExt as _, not_found};
 use crate::rows;
 use chrono::{DateTime, Utc};
-use futures::StreamExt as _;
-use futures::stream::BoxStream;
-use psa_ingest::contracts::ExternalIdChange;
-use psa_ingest::ports::{
-    AssetBatch, AssetMatch, AssetWrite, KnownDevice, ScopeDevice, StoreResult,
-};
-use psa_ingest::{AssetId, ClientId, IntegrationId, ProviderId, TenantId};
+use psa_ingest::ports::{AssetBatch, AssetWrite, KnownDevice, StoreResult};
+use psa_ingest::{IntegrationId, ProviderId, TenantId};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool, Row as _};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 pub(crate) async fn find_known(
-    pool: &PgPool,
+    db: &Db<Pool>,
     tenant: TenantId,
     integration: IntegrationId,
     provider: &ProviderId,
     external_ids: &[String],
 ) -> StoreResult<Vec<KnownDevice>> {
-    if external_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     // One query, one index lookup per device (LIMIT 1 keeps the lateral
     // subquery a per-device probe): the mapping first; else an asset
     // carrying the provider's device id that no mapping of this provider
@@ -61,7 +54,7 @@ pub(crate) async fn find_known(
     .bind(integration.to_string())
     .bind(provider.as_str())
     .bind(external_ids)
-    .fetch_all(pool)
+    .fetch_all(&db.pool)
     .await
     .ctx("find known devices")?;
     rows::all(&rows, rows::known_device)
@@ -329,7 +322,7 @@ async fn integration_provider(
 }
 
 pub(crate) async fn write(
-    db: Writer<'_>,
+    db: &Db<Pool>,
     tenant: TenantId,
     integration: IntegrationId,
     batch: &AssetBatch,
@@ -419,7 +412,7 @@ pub(crate) async fn write(
     .await
     .ctx("write device mappings")?;
     tx.commit().await.ctx("commit asset batch")?;
-    refresh_statistics(db.pool).await;
+    refresh_statistics(&db.pool).await;
     Ok(())
 }
 
@@ -451,188 +444,4 @@ async fn refresh_statistics(pool: &PgPool) {
         };
         let _ = sqlx::query(sql).execute(pool).await;
     }
-}
-
-pub(crate) async fn retire(
-    db: Writer<'_>,
-    tenant: TenantId,
-    integration: IntegrationId,
-    external_ids: &[String],
-    at: DateTime<Utc>,
-) -> StoreResult<u64> {
-    let mut tx = db.begin("begin assets retire").await?;
-    if external_ids.is_empty() {
-        return Ok(0);
-    }
-    let retired: i64 = sqlx::query_scalar(
-        "WITH retired AS ( \
-           UPDATE tenant_external_entity_mappings m SET sync_status = $5, last_synced_at = $6 \
-           FROM rmm_integrations i \
-           WHERE i.tenant = $1 AND i.integration_id = $2 \
-             AND m.tenant = $1 AND m.integration_type = i.provider AND m.alga_entity_type = 'asset' \
-             AND m.external_realm_id = $3 AND m.external_entity_id = ANY($4) AND m.sync_status <> $5 \
-           RETURNING m.alga_entity_id \
-         ), deactivated AS ( \
-           UPDATE assets a SET status = 'inactive', agent_status = 'offline', updated_at = $6 \
-           FROM retired r WHERE a.tenant = $1 AND a.asset_id = r.alga_entity_id RETURNING 1 \
-         ) \
-         SELECT count(*) FROM retired",
-    )
-    .bind(tenant.0)
-    .bind(integration.0)
-    .bind(integration.to_string())
-    .bind(external_ids)
-    .bind(DELETED)
-    .bind(at)
-    .fetch_one(&mut *tx)
-    .await
-    .ctx("retire devices")?;
-    tx.commit().await.ctx("commit assets retire")?;
-    Ok(retired.unsigned_abs())
-}
-
-pub(crate) fn scope_devices<'a>(
-    pool: &'a PgPool,
-    tenant: TenantId,
-    integration: IntegrationId,
-    scope_id: &'a str,
-) -> BoxStream<'a, StoreResult<ScopeDevice>> {
-    // From the scope's assets, with the provider as a scalar subquery:
-    // joined on `rmm_integrations.provider` instead, the planner expected a
-    // few hundred of the tenant's mappings and probed `assets` once for each
-    // of them, for every scope (100,000 probes per scope at 100,000 devices).
-    sqlx::query(
-        "SELECT m.external_entity_id, m.alga_entity_id \
-         FROM assets a \
-         JOIN tenant_external_entity_mappings m \
-           ON m.tenant = a.tenant AND m.alga_entity_type = 'asset' AND m.alga_entity_id = a.asset_id \
-         WHERE a.tenant = $1 AND a.rmm_organization_id = $4 \
-           AND m.integration_type = (SELECT provider FROM rmm_integrations \
-                                     WHERE tenant = $1 AND integration_id = $2) \
-           AND m.external_realm_id = $3 AND m.sync_status <> 'deleted'",
-    )
-    .bind(tenant.0)
-    .bind(integration.0)
-    .bind(integration.to_string())
-    .bind(scope_id)
-    .fetch(pool)
-    .map(|row| {
-        let row = row.ctx("list scope devices")?;
-        Ok(ScopeDevice {
-            external_id: row.try_get("external_entity_id").ctx("read scope device")?,
-            asset_id: AssetId(row.try_get("alga_entity_id").ctx("read scope device")?),
-        })
-    })
-    .boxed()
-}
-
-pub(crate) async fn rekey(
-    db: Writer<'_>,
-    tenant: TenantId,
-    integration: IntegrationId,
-    changes: &[ExternalIdChange],
-) -> StoreResult<u64> {
-    let mut tx = db.begin("begin assets rekey").await?;
-    let changes = asset_rules::unique_changes(changes);
-    if changes.is_empty() {
-        return Ok(0);
-    }
-    let old_ids: Vec<&str> = changes.iter().map(|c| c.old_id.as_str()).collect();
-    let new_ids: Vec<&str> = changes.iter().map(|c| c.new_id.as_str()).collect();
-    let moved: i64 = sqlx::query_scalar(
-        "WITH c AS (SELECT * FROM UNNEST($4::text[], $5::text[]) AS c(old_id, new_id)), \
-         moved AS ( \
-           UPDATE tenant_external_entity_mappings m SET external_entity_id = c.new_id \
-           FROM c, rmm_integrations i \
-           WHERE i.tenant = $1 AND i.integration_id = $2 \
-             AND m.tenant = $1 AND m.integration_type = i.provider AND m.alga_entity_type = 'asset' \
-             AND m.external_realm_id = $3 AND m.external_entity_id = c.old_id \
-             AND NOT EXISTS (SELECT 1 FROM tenant_external_entity_mappings n \
-                             WHERE n.tenant = $1 AND n.integration_type = i.provider \
-                               AND n.alga_entity_type = 'asset' AND n.external_realm_id = $3 \
-                               AND n.external_entity_id = c.new_id) \
-           RETURNING m.alga_entity_id, c.new_id \
-         ), renamed AS ( \
-           UPDATE assets a SET rmm_device_id = moved.new_id, updated_at = $6 \
-           FROM moved WHERE a.tenant = $1 AND a.asset_id = moved.alga_entity_id RETURNING 1 \
-         ) \
-         SELECT count(*) FROM moved",
-    )
-    .bind(tenant.0)
-    .bind(integration.0)
-    .bind(integration.to_string())
-    .bind(old_ids)
-    .bind(new_ids)
-    .bind(Utc::now())
-    .fetch_one(&mut *tx)
-    .await
-    .ctx("re-key devices")?;
-    tx.commit().await.ctx("commit assets rekey")?;
-    Ok(moved.unsigned_abs())
-}
-
-pub(crate) async fn refresh_agent_status(
-    db: Writer<'_>,
-    tenant: TenantId,
-    integration: IntegrationId,
-    online_since: DateTime<Utc>,
-    at: DateTime<Utc>,
-) -> StoreResult<u64> {
-    let mut tx = db.begin("begin assets refresh_agent_status").await?;
-    let done = sqlx::query(
-        "WITH computed AS ( \
-           SELECT a.asset_id, \
-                  CASE WHEN a.last_seen_at IS NULL THEN 'unknown' \
-                       WHEN a.last_seen_at >= $4 THEN 'online' ELSE 'offline' END AS status \
-           FROM tenant_external_entity_mappings m \
-           JOIN assets a ON a.tenant = m.tenant AND a.asset_id = m.alga_entity_id \
-           WHERE m.tenant = $1 AND m.alga_entity_type = 'asset' \
-             AND m.integration_type = (SELECT provider FROM rmm_integrations \
-                                       WHERE tenant = $1 AND integration_id = $2) \
-             AND m.external_realm_id = $3 AND m.sync_status <> 'deleted' \
-         ) \
-         UPDATE assets a SET agent_status = c.status, updated_at = $5 \
-         FROM computed c \
-         WHERE a.tenant = $1 AND a.asset_id = c.asset_id \
-           AND a.agent_status IS DISTINCT FROM c.status",
-    )
-    .bind(tenant.0)
-    .bind(integration.0)
-    .bind(integration.to_string())
-    .bind(online_since)
-    .bind(at)
-    .execute(&mut *tx)
-    .await
-    .ctx("refresh agent status")?;
-    tx.commit()
-        .await
-        .ctx("commit assets refresh_agent_status")?;
-    Ok(done.rows_affected())
-}
-
-pub(crate) async fn find_by_hostname(
-    pool: &PgPool,
-    tenant: TenantId,
-    client: ClientId,
-    hostname: &str,
-) -> StoreResult<Vec<AssetMatch>> {
-    let rows: Vec<(Uuid, String, Option<String>)> = sqlx::query_as(
-        "SELECT asset_id, name, serial_number FROM assets \
-         WHERE tenant = $1 AND client_id = $2 AND lower(name) = lower($3) AND status = 'active' \
-         ORDER BY created_at, asset_id",
-    )
-    .bind(tenant.0)
-    .bind(client.0)
-    .bind(hostname)
-    .fetch_all(pool)
-    .await
-    .ctx("find assets by hostname")?;
-    Ok(rows
-        .into_iter()
-        .map(|(asset_id, name, serial_number)| AssetMatch {
-            asset_id: AssetId(asset_id),
-            name,
-            serial_number,
-        })
-        .collect())
 }
