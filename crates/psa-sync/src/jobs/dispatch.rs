@@ -1,11 +1,10 @@
 //! One scheduled job, run to the end: what a transport carries and what its
 //! far side calls.
 
-use super::sync::{
-    JobReport, observed_poll_incidents, observed_sync_devices, observed_sync_scopes,
-};
+use super::context::JobContext;
+use super::sync::JobReport;
 use crate::SyncError;
-use crate::events::{Observer, SyncSubscriber};
+use crate::events::SyncSubscriber;
 use crate::schedule::{Job, ScheduleSettings};
 use chrono::Utc;
 use psa_ingest::engine::assets::AssetEngineOptions;
@@ -128,19 +127,11 @@ async fn run_steps<S: Store + ?Sized>(
     schedule: ScheduleSettings,
     subscriber: Option<Arc<dyn SyncSubscriber>>,
 ) -> Result<Vec<JobReport>, SyncError> {
-    let observer = Observer::new(subscriber);
-    let (tenant, integration) = (request.tenant, request.integration);
+    let job = JobContext::new(store, registry, request.tenant, request.integration)
+        .observed_by(subscriber);
     match request.job {
-        Job::Incidents => {
-            let report =
-                observed_poll_incidents(store, registry, tenant, integration, &observer).await?;
-            Ok(vec![JobReport::Incidents(report)])
-        }
-        Job::Scopes => {
-            let report =
-                observed_sync_scopes(store, registry, tenant, integration, &observer).await?;
-            Ok(vec![JobReport::Scopes(report)])
-        }
+        Job::Incidents => Ok(vec![JobReport::Incidents(job.poll_incidents().await?)]),
+        Job::Scopes => Ok(vec![JobReport::Scopes(job.sync_scopes().await?)]),
         Job::Devices => {
             // `last_full_sync_at` is the oldest scope's full walk: when one
             // is due, the scopes are synced first (new groups, renames).
@@ -149,24 +140,18 @@ async fn run_steps<S: Store + ?Sized>(
                 .is_none_or(|last| Utc::now() - last >= schedule.full_sync);
             let mut reports = Vec::new();
             if scopes_due {
-                let scopes =
-                    observed_sync_scopes(store, registry, tenant, integration, &observer).await?;
-                reports.push(JobReport::Scopes(scopes));
+                reports.push(JobReport::Scopes(job.sync_scopes().await?));
             }
-            let devices = observed_sync_devices(
-                store,
-                registry,
-                tenant,
-                integration,
-                false,
-                AssetEngineOptions {
-                    full_walk_every: Some(schedule.full_sync),
-                    max_pages_per_walk: schedule.max_pages_per_walk,
-                    ..AssetEngineOptions::default()
-                },
-                &observer,
-            )
-            .await?;
+            let devices = job
+                .sync_devices(
+                    false,
+                    AssetEngineOptions {
+                        full_walk_every: Some(schedule.full_sync),
+                        max_pages_per_walk: schedule.max_pages_per_walk,
+                        ..AssetEngineOptions::default()
+                    },
+                )
+                .await?;
             reports.push(JobReport::Devices(devices));
             Ok(reports)
         }

@@ -1,15 +1,14 @@
-use super::connection::open;
+use super::context::JobContext;
 use super::run::{DeviceStateSummary, JobKind, JobSummary, record};
 use crate::SyncError;
 use crate::asset_settings::AssetSettings;
-use crate::events::Observer;
 use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions, AssetSyncReport, SyncMode};
 use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport};
 use psa_ingest::engine::scopes::{self, ScopeSyncReport};
 use psa_ingest::ports::{ScopeMapping, Store, WalkKind};
 use psa_ingest::progress::{Progress, ProgressEvent};
 use psa_ingest::{IntegrationId, TenantId};
-use psa_registry::{Count, ProviderRegistry};
+use psa_registry::Count;
 
 /// What a job did, for callers that handle any job alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,155 +58,122 @@ fn summarize<T: serde::Serialize>(
     }
 }
 
-/// Syncs the integration's scopes and auto-matches them to clients.
-pub async fn sync_scopes<S: Store + ?Sized>(
-    store: &S,
-    registry: &ProviderRegistry,
-    tenant: TenantId,
-    integration: IntegrationId,
-) -> Result<ScopeSyncReport, SyncError> {
-    observed_sync_scopes(store, registry, tenant, integration, &Observer::default()).await
-}
+impl<S: Store + ?Sized> JobContext<'_, S> {
+    /// Syncs the integration's scopes and auto-matches them to clients.
+    pub async fn sync_scopes(&self) -> Result<ScopeSyncReport, SyncError> {
+        let (store, tenant, integration) = (self.store, self.tenant, self.integration);
+        record(
+            store,
+            tenant,
+            integration,
+            JobKind::Scopes,
+            &self.observer,
+            async {
+                let (record, connection) = self.open().await?;
+                let source = connection.scopes.ok_or(SyncError::Unsupported {
+                    provider: record.provider.clone(),
+                    capability: "scope source",
+                })?;
+                let report =
+                    scopes::sync_scopes(store, tenant, integration, source.as_ref()).await?;
+                let summary = summarize(
+                    &report,
+                    connection.requests_made.get(),
+                    &connection.records_skipped,
+                    0,
+                    Vec::new(),
+                );
+                Ok((report, summary))
+            },
+        )
+        .await
+    }
 
-pub(crate) async fn observed_sync_scopes<S: Store + ?Sized>(
-    store: &S,
-    registry: &ProviderRegistry,
-    tenant: TenantId,
-    integration: IntegrationId,
-    observer: &Observer,
-) -> Result<ScopeSyncReport, SyncError> {
-    record(
-        store,
-        tenant,
-        integration,
-        JobKind::Scopes,
-        observer,
-        async {
-            let (record, connection) = open(store, registry, tenant, integration).await?;
-            let source = connection.scopes.ok_or(SyncError::Unsupported {
+    /// Syncs the integration's devices into assets. Each mapped scope is
+    /// walked in full when `full` is set or the scope needs it (never fully
+    /// walked since it was mapped or switched on, or last walked in full longer
+    /// ago than `options.full_walk_every`), else incrementally from its own
+    /// watermark. The run is `devices_full` when every walk is full.
+    pub async fn sync_devices(
+        &self,
+        full: bool,
+        options: AssetEngineOptions,
+    ) -> Result<AssetSyncReport, SyncError> {
+        let (store, tenant, integration) = (self.store, self.tenant, self.integration);
+        let current = store
+            .get_integration(tenant, integration)
+            .await?
+            .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
+        let assets = AssetSettings::from_settings(&current.settings)?;
+        let options = AssetEngineOptions {
+            retirement_guard: assets.retirement_guard,
+            ..options
+        };
+        let engine = AssetEngine::new(
+            store,
+            tenant,
+            integration,
+            current.provider.clone(),
+            options,
+        )
+        .await?;
+        let plan = engine.plan(if full { SyncMode::Full } else { SyncMode::Auto });
+        let kind = if plan.walks.iter().all(|w| w.kind == WalkKind::Full) {
+            JobKind::DevicesFull
+        } else {
+            JobKind::DevicesIncremental
+        };
+        // Each batch written also reports the requests made so far.
+        let observed = self.observer.progress(tenant, integration, kind);
+        record(store, tenant, integration, kind, &self.observer, async {
+            let (record, connection) = self.open().await?;
+            let source = connection.devices.ok_or(SyncError::Unsupported {
                 provider: record.provider.clone(),
-                capability: "scope source",
+                capability: "device source",
             })?;
-            let report = scopes::sync_scopes(store, tenant, integration, source.as_ref()).await?;
-            let summary = summarize(
+            let requests = connection.requests_made.clone();
+            let progress = Progress::new(move |event| {
+                observed.emit(event);
+                if matches!(event, ProgressEvent::DevicesWritten { .. }) {
+                    observed.emit(&ProgressEvent::RequestsMade {
+                        total: requests.get(),
+                    });
+                }
+            });
+            let engine = engine.with_progress(progress);
+            // Boxed: a planned sync is a large future, kept off the caller's stack.
+            let report = Box::pin(engine.sync_planned(source.as_ref(), &plan)).await?;
+            if report.confirmed_retirements > 0 {
+                clear_retirement_confirmation(store, tenant, integration).await?;
+            }
+            let mut problems = Vec::new();
+            if !report.failed.is_empty() {
+                problems.push(format!(
+                    "{} devices failed and were quarantined (first: {} — {})",
+                    report.failed.len(),
+                    report.failed[0].external_id,
+                    report.failed[0].error
+                ));
+            }
+            for (scope, error) in &report.incomplete_scopes {
+                problems.push(format!("walk of scope {scope} stopped: {error}"));
+            }
+            for (_, message) in &report.guarded_scopes {
+                problems.push(message.clone());
+            }
+            let mut summary = summarize(
                 &report,
                 connection.requests_made.get(),
                 &connection.records_skipped,
-                0,
-                Vec::new(),
+                store.count_quarantined(tenant, integration).await?,
+                problems,
             );
+            summary.device_state =
+                device_state(&store.list_scope_mappings(tenant, integration).await?);
             Ok((report, summary))
-        },
-    )
-    .await
-}
-
-/// Syncs the integration's devices into assets. Each mapped scope is
-/// walked in full when `full` is set or the scope needs it (never fully
-/// walked since it was mapped or switched on, or last walked in full longer
-/// ago than `options.full_walk_every`), else incrementally from its own
-/// watermark. The run is `devices_full` when every walk is full.
-pub async fn sync_devices<S: Store + ?Sized>(
-    store: &S,
-    registry: &ProviderRegistry,
-    tenant: TenantId,
-    integration: IntegrationId,
-    full: bool,
-    options: AssetEngineOptions,
-) -> Result<AssetSyncReport, SyncError> {
-    observed_sync_devices(
-        store,
-        registry,
-        tenant,
-        integration,
-        full,
-        options,
-        &Observer::default(),
-    )
-    .await
-}
-
-pub(crate) async fn observed_sync_devices<S: Store + ?Sized>(
-    store: &S,
-    registry: &ProviderRegistry,
-    tenant: TenantId,
-    integration: IntegrationId,
-    full: bool,
-    options: AssetEngineOptions,
-    observer: &Observer,
-) -> Result<AssetSyncReport, SyncError> {
-    let current = store
-        .get_integration(tenant, integration)
-        .await?
-        .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
-    let assets = AssetSettings::from_settings(&current.settings)?;
-    let options = AssetEngineOptions {
-        retirement_guard: assets.retirement_guard,
-        ..options
-    };
-    let engine = AssetEngine::new(
-        store,
-        tenant,
-        integration,
-        current.provider.clone(),
-        options,
-    )
-    .await?;
-    let plan = engine.plan(if full { SyncMode::Full } else { SyncMode::Auto });
-    let kind = if plan.walks.iter().all(|w| w.kind == WalkKind::Full) {
-        JobKind::DevicesFull
-    } else {
-        JobKind::DevicesIncremental
-    };
-    // Each batch written also reports the requests made so far.
-    let observed = observer.progress(tenant, integration, kind);
-    record(store, tenant, integration, kind, observer, async {
-        let (record, connection) = open(store, registry, tenant, integration).await?;
-        let source = connection.devices.ok_or(SyncError::Unsupported {
-            provider: record.provider.clone(),
-            capability: "device source",
-        })?;
-        let requests = connection.requests_made.clone();
-        let progress = Progress::new(move |event| {
-            observed.emit(event);
-            if matches!(event, ProgressEvent::DevicesWritten { .. }) {
-                observed.emit(&ProgressEvent::RequestsMade {
-                    total: requests.get(),
-                });
-            }
-        });
-        let engine = engine.with_progress(progress);
-        // Boxed: a planned sync is a large future, kept off the caller's stack.
-        let report = Box::pin(engine.sync_planned(source.as_ref(), &plan)).await?;
-        if report.confirmed_retirements > 0 {
-            clear_retirement_confirmation(store, tenant, integration).await?;
-        }
-        let mut problems = Vec::new();
-        if !report.failed.is_empty() {
-            problems.push(format!(
-                "{} devices failed and were quarantined (first: {} — {})",
-                report.failed.len(),
-                report.failed[0].external_id,
-                report.failed[0].error
-            ));
-        }
-        for (scope, error) in &report.incomplete_scopes {
-            problems.push(format!("walk of scope {scope} stopped: {error}"));
-        }
-        for (_, message) in &report.guarded_scopes {
-            problems.push(message.clone());
-        }
-        let mut summary = summarize(
-            &report,
-            connection.requests_made.get(),
-            &connection.records_skipped,
-            store.count_quarantined(tenant, integration).await?,
-            problems,
-        );
-        summary.device_state = device_state(&store.list_scope_mappings(tenant, integration).await?);
-        Ok((report, summary))
-    })
-    .await
+        })
+        .await
+    }
 }
 
 /// The integration's device fields from its mapped scopes' state: each the
@@ -254,70 +220,61 @@ async fn clear_retirement_confirmation<S: Store + ?Sized>(
     Ok(())
 }
 
-/// Runs one incident poll cycle. Refuses to run (naming every missing
-/// setting) until the incident settings are complete.
-pub async fn poll_incidents<S: Store + ?Sized>(
-    store: &S,
-    registry: &ProviderRegistry,
-    tenant: TenantId,
-    integration: IntegrationId,
-) -> Result<IncidentPollReport, SyncError> {
-    observed_poll_incidents(store, registry, tenant, integration, &Observer::default()).await
-}
-
-pub(crate) async fn observed_poll_incidents<S: Store + ?Sized>(
-    store: &S,
-    registry: &ProviderRegistry,
-    tenant: TenantId,
-    integration: IntegrationId,
-    observer: &Observer,
-) -> Result<IncidentPollReport, SyncError> {
-    let progress = observer.progress(tenant, integration, JobKind::Incidents);
-    record(
-        store,
-        tenant,
-        integration,
-        JobKind::Incidents,
-        observer,
-        async {
-            let (record, connection) = open(store, registry, tenant, integration).await?;
-            let provider = registry
-                .get(&record.provider)
-                .ok_or_else(|| SyncError::UnknownProvider(record.provider.clone()))?;
-            let source = connection.incidents.ok_or(SyncError::Unsupported {
-                provider: record.provider.clone(),
-                capability: "incident source",
-            })?;
-            let engine = IncidentEngine::new(
-                store,
-                tenant,
-                integration,
-                provider.descriptor().title.clone(),
-            )
-            .await?
-            .with_progress(progress);
-            // Boxed: a poll cycle is a large future, kept off the caller's stack.
-            let report = Box::pin(engine.poll(source.as_ref())).await?;
-            let mut problems: Vec<String> = report
-                .failed
-                .iter()
-                .map(|f| format!("incident {} failed: {}", f.external_id, f.error))
-                .collect();
-            if let Some(first) = report.quarantine_failures.first() {
-                problems.push(format!(
-                    "{} incidents failed and were quarantined (first: {} — {})",
-                    report.quarantined, first.external_id, first.error
-                ));
-            }
-            let summary = summarize(
-                &report,
-                report.requests_made,
-                &connection.records_skipped,
-                store.count_quarantined(tenant, integration).await?,
-                problems,
-            );
-            Ok((report, summary))
-        },
-    )
-    .await
+impl<S: Store + ?Sized> JobContext<'_, S> {
+    /// Runs one incident poll cycle. Refuses to run (naming every missing
+    /// setting) until the incident settings are complete.
+    pub async fn poll_incidents(&self) -> Result<IncidentPollReport, SyncError> {
+        let (store, tenant, integration) = (self.store, self.tenant, self.integration);
+        let progress = self
+            .observer
+            .progress(tenant, integration, JobKind::Incidents);
+        record(
+            store,
+            tenant,
+            integration,
+            JobKind::Incidents,
+            &self.observer,
+            async {
+                let (record, connection) = self.open().await?;
+                let provider = self
+                    .registry
+                    .get(&record.provider)
+                    .ok_or_else(|| SyncError::UnknownProvider(record.provider.clone()))?;
+                let source = connection.incidents.ok_or(SyncError::Unsupported {
+                    provider: record.provider.clone(),
+                    capability: "incident source",
+                })?;
+                let engine = IncidentEngine::new(
+                    store,
+                    tenant,
+                    integration,
+                    provider.descriptor().title.clone(),
+                )
+                .await?
+                .with_progress(progress);
+                // Boxed: a poll cycle is a large future, kept off the caller's stack.
+                let report = Box::pin(engine.poll(source.as_ref())).await?;
+                let mut problems: Vec<String> = report
+                    .failed
+                    .iter()
+                    .map(|f| format!("incident {} failed: {}", f.external_id, f.error))
+                    .collect();
+                if let Some(first) = report.quarantine_failures.first() {
+                    problems.push(format!(
+                        "{} incidents failed and were quarantined (first: {} — {})",
+                        report.quarantined, first.external_id, first.error
+                    ));
+                }
+                let summary = summarize(
+                    &report,
+                    report.requests_made,
+                    &connection.records_skipped,
+                    store.count_quarantined(tenant, integration).await?,
+                    problems,
+                );
+                Ok((report, summary))
+            },
+        )
+        .await
+    }
 }

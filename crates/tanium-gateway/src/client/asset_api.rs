@@ -4,7 +4,7 @@
 
 use super::http::{Http, HttpOptions, parse_url};
 use crate::models::AssetPage;
-use crate::requests::asset_page::parse_page;
+use crate::requests::asset_page::{OPERATION, parse_page};
 use crate::{ApiToken, GatewayError, RetryPolicy};
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Url;
@@ -14,8 +14,6 @@ use std::time::Duration;
 
 /// The Asset API's path on a Tanium server.
 pub const ASSET_API_PATH: &str = "/plugin/products/asset/v1/assets";
-
-pub(crate) const OPERATION: &str = "Asset API assets";
 
 /// An Asset API client. Cheap to clone.
 ///

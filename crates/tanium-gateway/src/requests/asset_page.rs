@@ -2,10 +2,12 @@
 //! row that does not.
 
 use crate::GatewayError;
-use crate::client::asset_api::OPERATION;
 use crate::models::asset_record::text;
 use crate::models::{AssetPage, AssetRecord};
 use serde_json::Value;
+
+/// The operation named in errors.
+pub(crate) const OPERATION: &str = "Asset API assets";
 
 pub(crate) fn parse_page(body: &[u8]) -> Result<AssetPage, GatewayError> {
     let decode_error = |path: &str, message: String| GatewayError::Decode {
