@@ -79,4 +79,4 @@ pub use backend::Backend;
 pub use open::{OpenError, OpenOptions};
 pub use secret_key::{SECRET_KEY_ENV, SECRET_KEY_FILE_ENV, SecretKey, SecretKeyError};
 pub use seed::{DemoBoard, DemoCategories, DemoClients, DemoPriorities, DemoTenant};
-pub use store::{PsaStore, SecretRotation};
+pub use store::{PsaStore, SecretRotation, Tenant};

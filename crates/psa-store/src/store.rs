@@ -12,16 +12,17 @@ use futures::stream::BoxStream;
 use psa_ingest::contracts::{ExternalIdChange, NormalizedScope};
 use psa_ingest::ports::{
     Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted, AssetBatch,
-    AssetMatch, AssetStore, Board, CatalogStore, Category, Client, Comment, EntityMapping,
-    EntityMappingStore, Fence, Integration, IntegrationStore, KnownDevice, Lease, NewComment,
-    NewIntegration, NewTicket, Pipeline, Priority, QuarantineEntry, QuarantineFilter,
-    QuarantineStore, QuarantinedRecord, RetryBackoff, RunFinish, RunOutcome, ScheduleStore,
-    ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome,
-    ScopeWalk, SecretStore, Status, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket,
-    TicketStore,
+    AssetFilter, AssetMatch, AssetStore, AssetSummary, Board, CatalogStore, Category, Client,
+    Comment, EntityMapping, EntityMappingStore, Fence, Integration, IntegrationStore,
+    IntegrationTicket, KnownDevice, Lease, NewComment, NewIntegration, NewStatus, NewTicket,
+    PageRequest, Pipeline, Priority, QuarantineEntry, QuarantineFilter, QuarantineStore,
+    QuarantinedRecord, ReadStore, RetryBackoff, RunFinish, RunOutcome, ScheduleStore, ScheduledJob,
+    ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome, ScopeWalk,
+    SecretStore, Status, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
 };
 use psa_ingest::{
-    AlertId, AssetId, ClientId, IntegrationId, ProviderId, StatusId, SyncRunId, TenantId, TicketId,
+    AlertId, AssetId, BoardId, CategoryId, ClientId, IntegrationId, ProviderId, StatusId,
+    SyncRunId, TenantId, TicketId,
 };
 use secrecy::SecretString;
 use std::fmt;
@@ -44,6 +45,15 @@ impl fmt::Debug for PsaStore {
             .field("fence", &self.pools.fence())
             .finish()
     }
+}
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// Id.
+    pub id: TenantId,
+    /// Name.
+    pub name: String,
 }
 
 /// What [`PsaStore::rotate_secrets`] did.
@@ -133,6 +143,16 @@ impl PsaStore {
         Ok(demo)
     }
 
+    /// Every tenant, by name.
+    pub async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        on_db!(&self.pools, db => db.list_tenants().await)
+    }
+
+    /// The tenant with exactly this name (the oldest, if several share it).
+    pub async fn find_tenant(&self, name: &str) -> StoreResult<Option<Tenant>> {
+        on_db!(&self.pools, db => db.find_tenant(name).await)
+    }
+
     /// Closes every connection; later calls fail.
     pub async fn close(&self) {
         on_db!(&self.pools, db => db.pool.close().await);
@@ -173,6 +193,10 @@ forward! {
         fn list_statuses(&self, tenant: TenantId) -> StoreResult<Vec<Status>>;
         fn list_priorities(&self, tenant: TenantId) -> StoreResult<Vec<Priority>>;
         fn list_categories(&self, tenant: TenantId) -> StoreResult<Vec<Category>>;
+        fn create_board(&self, tenant: TenantId, name: &str, is_default: bool) -> StoreResult<Board>;
+        fn create_status(&self, tenant: TenantId, board: BoardId, status: NewStatus) -> StoreResult<Status>;
+        fn create_priority(&self, tenant: TenantId, name: &str, order_number: i32) -> StoreResult<Priority>;
+        fn create_category(&self, tenant: TenantId, name: &str, parent: Option<CategoryId>, board: Option<BoardId>) -> StoreResult<Category>;
     }
     impl ScopeMappingStore {
         fn upsert_scopes(&self, tenant: TenantId, integration: IntegrationId, scopes: &[NormalizedScope]) -> StoreResult<ScopeUpsertOutcome>;
@@ -240,6 +264,11 @@ forward! {
         fn count_quarantined(&self, tenant: TenantId, integration: IntegrationId) -> StoreResult<u64>;
         fn release_quarantined(&self, tenant: TenantId, integration: IntegrationId, pipeline: Pipeline, record_ids: &[String]) -> StoreResult<u64>;
         fn requeue_quarantined(&self, tenant: TenantId, integration: IntegrationId, pipeline: Option<Pipeline>, now: DateTime<Utc>) -> StoreResult<u64>;
+    }
+    impl ReadStore {
+        fn list_assets(&self, tenant: TenantId, filter: &AssetFilter, page: PageRequest) -> StoreResult<Vec<AssetSummary>>;
+        fn list_integration_tickets(&self, tenant: TenantId, integration: IntegrationId, page: PageRequest) -> StoreResult<Vec<IntegrationTicket>>;
+        fn list_alerts(&self, tenant: TenantId, integration: IntegrationId, page: PageRequest) -> StoreResult<Vec<Alert>>;
     }
     impl ScheduleStore {
         fn ensure_job(&self, tenant: TenantId, integration: IntegrationId, job: &str, due_at: DateTime<Utc>) -> StoreResult<()>;

@@ -64,7 +64,48 @@ pub struct Category {
     pub board_id: Option<BoardId>,
 }
 
-/// Reads (and creates clients in) the PSA core tables.
+/// A status to create on a board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStatus {
+    /// Name.
+    pub name: String,
+    /// New tickets on the board get this status (one per board).
+    pub is_default: bool,
+    /// Tickets in this status are closed.
+    pub is_closed: bool,
+    /// Sort order on the board.
+    pub order_number: i32,
+}
+
+impl NewStatus {
+    /// An open status.
+    pub fn open(name: impl Into<String>, order_number: i32) -> Self {
+        Self {
+            name: name.into(),
+            is_default: false,
+            is_closed: false,
+            order_number,
+        }
+    }
+
+    /// A closed status.
+    pub fn closed(name: impl Into<String>, order_number: i32) -> Self {
+        Self {
+            is_closed: true,
+            ..Self::open(name, order_number)
+        }
+    }
+
+    /// The same status, given to new tickets on its board.
+    pub fn default_for_new(self) -> Self {
+        Self {
+            is_default: true,
+            ..self
+        }
+    }
+}
+
+/// Reads and creates the PSA core tables a tenant routes tickets with.
 #[async_trait]
 pub trait CatalogStore: Send + Sync {
     /// Creates a client.
@@ -77,6 +118,37 @@ pub trait CatalogStore: Send + Sync {
     async fn list_statuses(&self, tenant: TenantId) -> StoreResult<Vec<Status>>;
     /// The tenant's priorities, most urgent first.
     async fn list_priorities(&self, tenant: TenantId) -> StoreResult<Vec<Priority>>;
+    /// Creates a board; `is_default` makes it the tenant's default (at most
+    /// one: a second is a [`StoreError::Conflict`](super::StoreError::Conflict)).
+    async fn create_board(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        is_default: bool,
+    ) -> StoreResult<Board>;
+    /// Creates a status on one of the tenant's boards.
+    async fn create_status(
+        &self,
+        tenant: TenantId,
+        board: BoardId,
+        status: NewStatus,
+    ) -> StoreResult<Status>;
+    /// Creates a priority.
+    async fn create_priority(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        order_number: i32,
+    ) -> StoreResult<Priority>;
+    /// Creates a category, or with `parent` a subcategory, optionally tied
+    /// to a board.
+    async fn create_category(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        parent: Option<CategoryId>,
+        board: Option<BoardId>,
+    ) -> StoreResult<Category>;
     /// The tenant's categories and subcategories.
     async fn list_categories(&self, tenant: TenantId) -> StoreResult<Vec<Category>>;
 }

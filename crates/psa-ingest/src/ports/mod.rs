@@ -11,6 +11,7 @@ mod entity_mappings;
 mod error;
 mod integrations;
 mod quarantine;
+mod reads;
 mod schedules;
 mod scopes;
 mod secrets;
@@ -22,7 +23,7 @@ pub use assets::{
     AssetBatch, AssetMatch, AssetStore, AssetWrite, KnownDevice, MAX_STORED_CPU_CORES,
     MAX_STORED_RAM_BYTES, ScopeDevice,
 };
-pub use catalog::{Board, CatalogStore, Category, Client, Priority, Status};
+pub use catalog::{Board, CatalogStore, Category, Client, NewStatus, Priority, Status};
 pub use entity_mappings::{EntityMapping, EntityMappingStore};
 pub use error::{StoreError, StoreResult};
 pub use integrations::{
@@ -31,6 +32,7 @@ pub use integrations::{
 pub use quarantine::{
     Pipeline, QuarantineEntry, QuarantineFilter, QuarantineStore, QuarantinedRecord, RetryBackoff,
 };
+pub use reads::{AssetFilter, AssetSummary, IntegrationTicket, PageRequest, ReadStore};
 pub use schedules::{Fence, Lease, ScheduleStore, ScheduledJob};
 pub use scopes::{
     MappingDecision, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeSyncState,
@@ -53,6 +55,7 @@ pub trait Store:
     + SyncRunStore
     + ScheduleStore
     + QuarantineStore
+    + ReadStore
 {
 }
 
@@ -68,5 +71,6 @@ impl<T> Store for T where
         + SyncRunStore
         + ScheduleStore
         + QuarantineStore
+        + ReadStore
 {
 }

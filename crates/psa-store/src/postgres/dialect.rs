@@ -142,3 +142,8 @@ pub(crate) fn pairs(n: usize) -> String {
 pub(crate) fn pair_list(values: &[[&str; 2]]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())
 }
+
+/// Ids bound as one parameter, for [`in_list`].
+pub(crate) fn id_list<T: AnyId>(values: &[T]) -> Vec<Uuid> {
+    values.iter().map(|value| value.uuid()).collect()
+}

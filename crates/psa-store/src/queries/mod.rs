@@ -13,11 +13,12 @@ mod catalog;
 mod entity_mappings;
 mod integrations;
 mod quarantine;
+mod reads;
 mod schedules;
 mod scopes;
 mod secrets;
-mod seed;
 mod sync_runs;
+mod tenants;
 mod tickets;
 mod writer;
 

@@ -1,4 +1,4 @@
-use psa_ingest::ports::{CatalogStore as _, StoreError};
+use psa_ingest::ports::{CatalogStore as _, NewStatus, StoreError, TicketStore as _};
 use psa_store::test_util::TestStore;
 
 async fn demo_seed_lists_back(store: TestStore) {
@@ -72,4 +72,108 @@ async fn clients_are_created_and_listed_by_name(store: TestStore) {
     assert!(matches!(empty, StoreError::InvalidInput { .. }), "{empty}");
 }
 
-psa_store::backend_tests!(demo_seed_lists_back, clients_are_created_and_listed_by_name);
+/// A real tenant, set up without the demo seed, can route tickets.
+async fn a_tenant_sets_up_its_own_catalog(store: TestStore) {
+    let tenant = store.create_tenant("Real MSP").await.unwrap();
+    let board = store.create_board(tenant, "Security", true).await.unwrap();
+    assert!(board.is_default);
+    let open = store
+        .create_status(
+            tenant,
+            board.id,
+            NewStatus::open("Open", 1).default_for_new(),
+        )
+        .await
+        .unwrap();
+    let done = store
+        .create_status(tenant, board.id, NewStatus::closed("Done", 2))
+        .await
+        .unwrap();
+    let urgent = store.create_priority(tenant, "Urgent", 1).await.unwrap();
+    let security = store
+        .create_category(tenant, "Security", None, Some(board.id))
+        .await
+        .unwrap();
+    let incident = store
+        .create_category(tenant, "Incident", Some(security.id), Some(board.id))
+        .await
+        .unwrap();
+    let client = store.create_client(tenant, "Client A").await.unwrap();
+
+    assert_eq!(store.list_boards(tenant).await.unwrap(), [board.clone()]);
+    assert_eq!(
+        store.list_statuses(tenant).await.unwrap(),
+        [open.clone(), done]
+    );
+    assert_eq!(
+        store.list_priorities(tenant).await.unwrap(),
+        [urgent.clone()]
+    );
+    assert_eq!(incident.parent, Some(security.id));
+    assert_eq!(store.list_categories(tenant).await.unwrap().len(), 2);
+
+    // The board's default status is what a new ticket gets.
+    let demo_like = psa_ingest::ports::NewTicket {
+        client_id: client.id,
+        board_id: board.id,
+        priority_id: Some(urgent.id),
+        category_id: Some(security.id),
+        subcategory_id: Some(incident.id),
+        ..new_ticket_template()
+    };
+    let ticket = store.create_ticket(tenant, demo_like, &[]).await.unwrap();
+    assert_eq!(ticket.status_id, open.id);
+
+    // A second default board, a blank name or another tenant's board is refused.
+    let second = store.create_board(tenant, "Other", true).await.unwrap_err();
+    assert!(matches!(second, StoreError::Conflict { .. }), "{second}");
+    let blank = store.create_priority(tenant, " ", 2).await.unwrap_err();
+    assert!(matches!(blank, StoreError::InvalidInput { .. }), "{blank}");
+    let elsewhere = store.create_tenant("Elsewhere").await.unwrap();
+    let foreign = store
+        .create_status(elsewhere, board.id, NewStatus::open("Open", 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(foreign, StoreError::MissingReference { .. }),
+        "{foreign}"
+    );
+}
+
+fn new_ticket_template() -> psa_ingest::ports::NewTicket {
+    psa_ingest::ports::NewTicket {
+        title: "Routed".into(),
+        description: "Body".into(),
+        client_id: psa_ingest::ClientId::new(),
+        board_id: psa_ingest::BoardId::new(),
+        status_id: None,
+        priority_id: None,
+        category_id: None,
+        subcategory_id: None,
+        source: None,
+        source_reference: None,
+        attributes: serde_json::json!({}),
+    }
+}
+
+/// Tenants are listed and found by their exact name.
+async fn tenants_are_listed_and_found_by_name(store: TestStore) {
+    let before = store.list_tenants().await.unwrap().len();
+    let a = store.create_tenant("Tenant A").await.unwrap();
+    let b = store.create_tenant("Tenant B").await.unwrap();
+    let tenants = store.list_tenants().await.unwrap();
+    assert_eq!(tenants.len(), before + 2);
+    assert!(tenants.iter().any(|t| t.id == a && t.name == "Tenant A"));
+    assert_eq!(
+        store.find_tenant("Tenant B").await.unwrap().map(|t| t.id),
+        Some(b)
+    );
+    assert_eq!(store.find_tenant("tenant b").await.unwrap(), None);
+}
+
+psa_store::backend_tests!(
+    demo_seed_lists_back,
+    clients_are_created_and_listed_by_name,
+    a_tenant_sets_up_its_own_catalog,
+    tenants_are_listed_and_found_by_name,
+);

@@ -12,6 +12,7 @@ mod integrations;
 mod isolation;
 mod open;
 mod quarantine;
+mod reads;
 mod schedules;
 mod schema_rules;
 mod scopes;

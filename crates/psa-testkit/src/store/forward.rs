@@ -116,6 +116,94 @@ impl<S: Store + ?Sized> CatalogStore for FaultyStore<S> {
         self.enter().await;
         self.inner.list_categories(tenant).await
     }
+
+    async fn create_board(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        is_default: bool,
+    ) -> StoreResult<Board> {
+        self.write(
+            "create_board",
+            self.inner.create_board(tenant, name, is_default),
+        )
+        .await
+    }
+
+    async fn create_status(
+        &self,
+        tenant: TenantId,
+        board: psa_ingest::BoardId,
+        status: NewStatus,
+    ) -> StoreResult<Status> {
+        self.write(
+            "create_status",
+            self.inner.create_status(tenant, board, status),
+        )
+        .await
+    }
+
+    async fn create_priority(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        order_number: i32,
+    ) -> StoreResult<Priority> {
+        self.write(
+            "create_priority",
+            self.inner.create_priority(tenant, name, order_number),
+        )
+        .await
+    }
+
+    async fn create_category(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        parent: Option<psa_ingest::CategoryId>,
+        board: Option<psa_ingest::BoardId>,
+    ) -> StoreResult<Category> {
+        self.write(
+            "create_category",
+            self.inner.create_category(tenant, name, parent, board),
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl<S: Store + ?Sized> ReadStore for FaultyStore<S> {
+    async fn list_assets(
+        &self,
+        tenant: TenantId,
+        filter: &AssetFilter,
+        page: PageRequest,
+    ) -> StoreResult<Vec<AssetSummary>> {
+        self.enter().await;
+        self.inner.list_assets(tenant, filter, page).await
+    }
+
+    async fn list_integration_tickets(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        page: PageRequest,
+    ) -> StoreResult<Vec<IntegrationTicket>> {
+        self.enter().await;
+        self.inner
+            .list_integration_tickets(tenant, integration, page)
+            .await
+    }
+
+    async fn list_alerts(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        page: PageRequest,
+    ) -> StoreResult<Vec<Alert>> {
+        self.enter().await;
+        self.inner.list_alerts(tenant, integration, page).await
+    }
 }
 
 #[async_trait]

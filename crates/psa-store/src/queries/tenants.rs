@@ -1,8 +1,10 @@
-//! Tenant creation and the demo seed: the rows of a [`SeedPlan`].
+//! Tenants, and the demo seed: the rows of a [`SeedPlan`].
 
-use super::dialect::{Conn, Pool, begin_write, id, opt_id, ts};
+use super::dialect::{Conn, Pool, Row, begin_write, id, opt_id, ts};
+use crate::Tenant;
 use crate::db::Db;
 use crate::errors::DbResultExt as _;
+use crate::rows::RowExt as _;
 use crate::seed::SeedPlan;
 use chrono::Utc;
 use psa_ingest::TenantId;
@@ -19,7 +21,37 @@ async fn insert_tenant(conn: &mut Conn, tenant: TenantId, name: &str) -> StoreRe
     Ok(())
 }
 
+fn tenant_of(row: &Row) -> StoreResult<Tenant> {
+    Ok(Tenant {
+        id: TenantId(row.uuid("tenant")?),
+        name: row.text("tenant_name")?,
+    })
+}
+
 impl Db<Pool> {
+    /// Every tenant, by name.
+    pub(crate) async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        let rows = sqlx::query(
+            "SELECT tenant, tenant_name FROM tenants ORDER BY tenant_name, created_at, tenant",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .ctx("list tenants")?;
+        rows.iter().map(tenant_of).collect()
+    }
+
+    /// The oldest tenant with exactly this name.
+    pub(crate) async fn find_tenant(&self, name: &str) -> StoreResult<Option<Tenant>> {
+        let row = sqlx::query(
+            "SELECT tenant, tenant_name FROM tenants WHERE tenant_name = $1 ORDER BY created_at, tenant LIMIT 1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .ctx("find tenant")?;
+        row.as_ref().map(tenant_of).transpose()
+    }
+
     /// Creates an empty tenant.
     pub(crate) async fn create_tenant(&self, tenant: TenantId, name: &str) -> StoreResult<()> {
         let mut conn = self.pool.acquire().await.ctx("acquire connection")?;

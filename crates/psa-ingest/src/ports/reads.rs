@@ -1,0 +1,130 @@
+//! The read side: assets, the tickets an integration created, and alerts,
+//! as a person or a service lists them. Paged by offset, in a stable order.
+
+use super::{Alert, StoreResult, Ticket};
+use crate::contracts::DeviceType;
+use crate::{AssetId, ClientId, IntegrationId, TenantId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One page of a listing: at most `limit` rows after the first `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// Rows skipped.
+    pub offset: u64,
+    /// Rows returned at most (1 to [`PageRequest::MAX_LIMIT`]).
+    pub limit: u32,
+}
+
+impl PageRequest {
+    /// The largest page a store returns.
+    pub const MAX_LIMIT: u32 = 1000;
+
+    /// The first `limit` rows.
+    pub fn first(limit: u32) -> Self {
+        Self { offset: 0, limit }
+    }
+
+    /// The page after this one.
+    pub fn next(self) -> Self {
+        Self {
+            offset: self.offset + u64::from(self.limit),
+            ..self
+        }
+    }
+}
+
+/// Which assets to list. The default lists every live asset of the tenant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetFilter {
+    /// Only this client's.
+    pub client: Option<ClientId>,
+    /// Only those this integration synced.
+    pub integration: Option<IntegrationId>,
+    /// Also assets whose device was retired (status `inactive`).
+    pub include_inactive: bool,
+}
+
+impl AssetFilter {
+    /// One client's live assets.
+    pub fn client(client: ClientId) -> Self {
+        Self {
+            client: Some(client),
+            ..Self::default()
+        }
+    }
+
+    /// The live assets one integration synced.
+    pub fn integration(integration: IntegrationId) -> Self {
+        Self {
+            integration: Some(integration),
+            ..Self::default()
+        }
+    }
+}
+
+/// An asset as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetSummary {
+    /// Id.
+    pub id: AssetId,
+    /// Name (the device's host name).
+    pub name: String,
+    /// Client it belongs to.
+    pub client_id: ClientId,
+    /// That client's name.
+    pub client_name: String,
+    /// Workstation, server, ...
+    pub asset_type: DeviceType,
+    /// `false` once its device was retired.
+    pub is_active: bool,
+    /// `online`, `offline` or `unknown`, as last computed.
+    pub agent_status: Option<String>,
+    /// Serial number.
+    pub serial_number: Option<String>,
+    /// When the RMM last saw the device.
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// The provider that synced it (`tanium`, ...).
+    pub rmm_provider: Option<String>,
+    /// The provider's device id.
+    pub rmm_device_id: Option<String>,
+}
+
+/// A ticket an integration created, with the alert it came from and the
+/// assets linked to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationTicket {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The alert (incident) it was made from.
+    pub alert: Alert,
+    /// Linked assets.
+    pub assets: Vec<AssetId>,
+}
+
+/// Paged, filtered reads for screens and services.
+#[async_trait]
+pub trait ReadStore: Send + Sync {
+    /// Assets by case-folded name, then id.
+    async fn list_assets(
+        &self,
+        tenant: TenantId,
+        filter: &AssetFilter,
+        page: PageRequest,
+    ) -> StoreResult<Vec<AssetSummary>>;
+    /// The tickets the integration's alerts made, oldest first.
+    async fn list_integration_tickets(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        page: PageRequest,
+    ) -> StoreResult<Vec<IntegrationTicket>>;
+    /// The integration's alerts, oldest first.
+    async fn list_alerts(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        page: PageRequest,
+    ) -> StoreResult<Vec<Alert>>;
+}
