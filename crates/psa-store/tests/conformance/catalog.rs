@@ -100,14 +100,17 @@ async fn a_tenant_sets_up_its_own_catalog(store: TestStore) {
         .unwrap();
     let client = store.create_client(tenant, "Client A").await.unwrap();
 
-    assert_eq!(store.list_boards(tenant).await.unwrap(), [board.clone()]);
+    assert_eq!(
+        store.list_boards(tenant).await.unwrap(),
+        std::slice::from_ref(&board)
+    );
     assert_eq!(
         store.list_statuses(tenant).await.unwrap(),
         [open.clone(), done]
     );
     assert_eq!(
         store.list_priorities(tenant).await.unwrap(),
-        [urgent.clone()]
+        std::slice::from_ref(&urgent)
     );
     assert_eq!(incident.parent, Some(security.id));
     assert_eq!(store.list_categories(tenant).await.unwrap().len(), 2);
