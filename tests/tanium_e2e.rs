@@ -531,6 +531,43 @@ async fn disconnect_removes_the_token_and_stops_syncs(store: TestStore) {
     assert_eq!(assets(&store).await.len(), ACME_ENDPOINTS.len());
 }
 
+/// A community service cannot connect Tanium (enterprise-only): a typed
+/// error, the simulator never called, nothing stored.
+async fn a_community_service_cannot_connect_an_enterprise_provider(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    let community = registry(&sim).with_access(
+        psa_registry::Edition::Community,
+        psa_registry::FeatureFlags::default(),
+    );
+    let error = psa_sync::jobs::connect(
+        store.store(),
+        &community,
+        s.tenant,
+        s.integration,
+        &secrets(&sim.token()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            psa_sync::SyncError::ProviderUnavailable(
+                psa_registry::Unavailable::RequiresEnterprise(_)
+            )
+        ),
+        "{error:?}"
+    );
+    assert!(error.needs_attention());
+    assert!(sim.requests().is_empty());
+    let record = store
+        .get_integration(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!record.is_active);
+}
+
 async fn a_wrong_token_does_not_connect(store: TestStore) {
     let sim = simulator().await;
     let s = create(&store, &sim).await;
@@ -965,6 +1002,7 @@ psa_store::backend_tests!(
     full_then_incremental_then_full,
     disconnect_removes_the_token_and_stops_syncs,
     a_wrong_token_does_not_connect,
+    a_community_service_cannot_connect_an_enterprise_provider,
     a_group_mapped_after_the_first_walk_brings_all_its_endpoints,
     a_group_remapped_to_another_client_moves_its_assets,
     a_scope_walk_that_fails_part_way_misses_nothing,

@@ -22,6 +22,26 @@ impl Category {
     }
 }
 
+/// Why a provider cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unavailable {
+    /// No provider has this id.
+    #[error("no provider {0} is registered")]
+    Unknown(ProviderId),
+    /// The provider is offered only to the enterprise edition.
+    #[error("provider {0} needs the enterprise edition")]
+    RequiresEnterprise(ProviderId),
+    /// The provider is offered only while a feature flag is on.
+    #[error("provider {provider} needs the feature flag {flag:?} turned on")]
+    FeatureOff {
+        /// The provider.
+        provider: ProviderId,
+        /// The flag it needs.
+        flag: String,
+    },
+}
+
 /// The product edition a tenant runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,11 +109,20 @@ pub struct ProviderDescriptor {
 impl ProviderDescriptor {
     /// Whether a tenant of `edition` with `flags` may use the provider.
     pub fn is_available(&self, edition: Edition, flags: &FeatureFlags) -> bool {
-        let edition_ok = !self.requires_enterprise || edition == Edition::Enterprise;
-        let flag_ok = self
-            .feature_flag
-            .as_deref()
-            .is_none_or(|flag| flags.is_enabled(flag));
-        edition_ok && flag_ok
+        self.check_access(edition, flags).is_ok()
+    }
+
+    /// Why a tenant of `edition` with `flags` may not use the provider.
+    pub fn check_access(&self, edition: Edition, flags: &FeatureFlags) -> Result<(), Unavailable> {
+        if self.requires_enterprise && edition != Edition::Enterprise {
+            return Err(Unavailable::RequiresEnterprise(self.id.clone()));
+        }
+        match self.feature_flag.as_deref() {
+            Some(flag) if !flags.is_enabled(flag) => Err(Unavailable::FeatureOff {
+                provider: self.id.clone(),
+                flag: flag.to_owned(),
+            }),
+            _ => Ok(()),
+        }
     }
 }

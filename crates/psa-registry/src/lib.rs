@@ -21,7 +21,9 @@ mod descriptor;
 mod provider;
 mod registry;
 
-pub use descriptor::{Capabilities, Category, Edition, FeatureFlags, ProviderDescriptor};
+pub use descriptor::{
+    Capabilities, Category, Edition, FeatureFlags, ProviderDescriptor, Unavailable,
+};
 pub use provider::{Connection, ConnectionInfo, Count, Provider, ProviderError, ProviderSecrets};
 pub use psa_ingest::ProviderId;
 pub use psa_ingest::settings::{FieldError, SettingsError};

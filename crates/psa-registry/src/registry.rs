@@ -1,4 +1,4 @@
-use crate::{Category, Edition, FeatureFlags, Provider, ProviderDescriptor};
+use crate::{Category, Edition, FeatureFlags, Provider, ProviderDescriptor, Unavailable};
 use psa_ingest::ProviderId;
 use std::collections::BTreeMap;
 
@@ -20,10 +20,12 @@ pub struct CategoryGroup<'a> {
     pub providers: Vec<&'a ProviderDescriptor>,
 }
 
-/// The providers a service knows, by id.
+/// The providers a service knows, by id, and the edition and feature flags
+/// it runs with (by default: every provider allowed).
 #[derive(Default)]
 pub struct ProviderRegistry {
     providers: BTreeMap<ProviderId, Box<dyn Provider>>,
+    access: Option<(Edition, FeatureFlags)>,
 }
 
 impl std::fmt::Debug for ProviderRegistry {
@@ -48,9 +50,25 @@ impl ProviderRegistry {
         Ok(())
     }
 
-    /// A provider by id.
-    pub fn get(&self, id: &ProviderId) -> Option<&dyn Provider> {
-        self.providers.get(id).map(|p| p.as_ref())
+    /// The same registry, allowing only what `edition` with `flags`
+    /// allows: [`get`](Self::get) (and so connecting, opening and running
+    /// an integration) refuses any other provider.
+    pub fn with_access(mut self, edition: Edition, flags: FeatureFlags) -> Self {
+        self.access = Some((edition, flags));
+        self
+    }
+
+    /// A provider by id, if it is registered and the registry's edition and
+    /// flags allow it.
+    pub fn get(&self, id: &ProviderId) -> Result<&dyn Provider, Unavailable> {
+        let provider = self
+            .providers
+            .get(id)
+            .ok_or_else(|| Unavailable::Unknown(id.clone()))?;
+        if let Some((edition, flags)) = &self.access {
+            provider.descriptor().check_access(*edition, flags)?;
+        }
+        Ok(provider.as_ref())
     }
 
     /// Every registered descriptor, by id.

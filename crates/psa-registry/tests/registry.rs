@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use psa_registry::{
     Capabilities, Category, Connection, ConnectionInfo, Edition, FeatureFlags, FieldError,
     Provider, ProviderDescriptor, ProviderError, ProviderId, ProviderRegistry, ProviderSecrets,
-    RegistryError, SettingsError,
+    RegistryError, SettingsError, Unavailable,
 };
 use secrecy::SecretString;
 
@@ -194,8 +194,40 @@ fn an_empty_category_is_left_out() {
 }
 
 #[test]
-fn lookup_by_unknown_id_is_none() {
-    assert!(registry().get(&ProviderId::new("nope").unwrap()).is_none());
+fn lookup_by_unknown_id_is_a_typed_error() {
+    let error = registry()
+        .get(&ProviderId::new("nope").unwrap())
+        .err()
+        .unwrap();
+    assert!(matches!(error, Unavailable::Unknown(ref id) if id.as_str() == "nope"));
+    assert_eq!(error.to_string(), "no provider nope is registered");
+}
+
+/// A community service cannot open an enterprise provider, nor one behind
+/// a flag it has not turned on, even by id; what it may use stays usable.
+#[test]
+fn a_provider_the_edition_or_flags_do_not_allow_is_refused_by_id() {
+    let community = registry().with_access(Edition::Community, FeatureFlags::default());
+    let id = |name: &str| ProviderId::new(name).unwrap();
+    let enterprise_only = community.get(&id("tanium")).err().unwrap();
+    assert!(
+        matches!(enterprise_only, Unavailable::RequiresEnterprise(ref p) if p.as_str() == "tanium")
+    );
+    assert_eq!(
+        enterprise_only.to_string(),
+        "provider tanium needs the enterprise edition"
+    );
+    let flagged = community.get(&id("datto")).err().unwrap();
+    assert!(
+        matches!(flagged, Unavailable::FeatureOff { ref flag, .. } if flag == "datto_beta"),
+        "{flagged}"
+    );
+    assert!(community.get(&id("ninjaone")).is_ok());
+
+    let flags = FeatureFlags::new(["datto_beta"]);
+    let enterprise = registry().with_access(Edition::Enterprise, flags);
+    assert!(enterprise.get(&id("tanium")).is_ok());
+    assert!(enterprise.get(&id("datto")).is_ok());
 }
 
 #[test]

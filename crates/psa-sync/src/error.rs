@@ -8,9 +8,10 @@ use psa_registry::{ProviderError, ProviderId};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
-    /// The integration names a provider the registry does not hold.
-    #[error("no provider {0} is registered")]
-    UnknownProvider(ProviderId),
+    /// The integration names a provider the registry does not hold, or one
+    /// the service's edition or feature flags do not allow.
+    #[error(transparent)]
+    ProviderUnavailable(#[from] psa_registry::Unavailable),
     /// The integration does not exist for the tenant.
     #[error("integration {0} not found")]
     IntegrationNotFound(String),
@@ -79,7 +80,7 @@ impl SyncError {
                 | Self::Engine(EngineError::Source(SourceError::Authentication { .. }))
                 | Self::Engine(EngineError::Settings(_))
                 | Self::NotConnected(_)
-                | Self::UnknownProvider(_)
+                | Self::ProviderUnavailable(_)
         )
     }
 

@@ -66,10 +66,7 @@ impl<'a, S: Store + ?Sized> JobContext<'a, S> {
             .get_integration(self.tenant, self.integration)
             .await?
             .ok_or_else(|| SyncError::IntegrationNotFound(self.integration.to_string()))?;
-        let provider = self
-            .registry
-            .get(&record.provider)
-            .ok_or_else(|| SyncError::UnknownProvider(record.provider.clone()))?;
+        let provider = self.registry.get(&record.provider)?;
         Ok((record, provider))
     }
 

@@ -236,10 +236,7 @@ impl<S: Store + ?Sized> JobContext<'_, S> {
             &self.observer,
             async {
                 let (record, connection) = self.open().await?;
-                let provider = self
-                    .registry
-                    .get(&record.provider)
-                    .ok_or_else(|| SyncError::UnknownProvider(record.provider.clone()))?;
+                let provider = self.registry.get(&record.provider)?;
                 let source = connection.incidents.ok_or(SyncError::Unsupported {
                     provider: record.provider.clone(),
                     capability: "incident source",
