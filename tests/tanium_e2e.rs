@@ -568,6 +568,41 @@ async fn a_community_service_cannot_connect_an_enterprise_provider(store: TestSt
     assert!(!record.is_active);
 }
 
+/// `run_now` makes a scheduled job due at once, and names what is wrong
+/// when the job is not on the schedule.
+async fn run_now_needs_a_scheduled_job(store: TestStore) {
+    let sim = simulator().await;
+    let s = create(&store, &sim).await;
+    let job = psa_sync::Job::Devices;
+    let error = psa_sync::jobs::run_now(store.store(), s.tenant, s.integration, job)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, psa_sync::SyncError::NotScheduled { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("no devices job"), "{error}");
+
+    connect(&store, &sim, &s).await;
+    let later = Utc::now() + TimeDelta::hours(6);
+    store
+        .set_job_due(s.tenant, s.integration, "devices", later)
+        .await
+        .unwrap();
+    psa_sync::jobs::run_now(store.store(), s.tenant, s.integration, job)
+        .await
+        .unwrap();
+    let due = store
+        .list_scheduled_jobs(s.tenant, s.integration)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.job == "devices")
+        .unwrap()
+        .next_due_at;
+    assert!(due <= Utc::now(), "due at {due}");
+}
+
 async fn a_wrong_token_does_not_connect(store: TestStore) {
     let sim = simulator().await;
     let s = create(&store, &sim).await;
@@ -1003,6 +1038,7 @@ psa_store::backend_tests!(
     disconnect_removes_the_token_and_stops_syncs,
     a_wrong_token_does_not_connect,
     a_community_service_cannot_connect_an_enterprise_provider,
+    run_now_needs_a_scheduled_job,
     a_group_mapped_after_the_first_walk_brings_all_its_endpoints,
     a_group_remapped_to_another_client_moves_its_assets,
     a_scope_walk_that_fails_part_way_misses_nothing,

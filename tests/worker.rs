@@ -630,8 +630,7 @@ async fn an_authentication_failure_marks_the_integration_until_fixed() {
         )
         .await
         .unwrap();
-    store
-        .set_job_due(tenant.id(), tenant.huntress, "incidents", Utc::now())
+    psa_sync::jobs::run_now(store.store(), tenant.id(), tenant.huntress, Job::Incidents)
         .await
         .unwrap();
     let report = worker.run_until_idle().await.unwrap();
@@ -775,8 +774,7 @@ async fn an_undecodable_incident_is_quarantined_shown_and_recovered_once_fixed()
             .unwrap(),
         1
     );
-    store
-        .set_job_due(tenant.id(), tenant.huntress, "incidents", Utc::now())
+    psa_sync::jobs::run_now(store.store(), tenant.id(), tenant.huntress, Job::Incidents)
         .await
         .unwrap();
     worker.run_until_idle().await.unwrap();

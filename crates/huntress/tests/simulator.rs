@@ -1,6 +1,7 @@
 //! The client against the stateful simulator: the limiter, 429 recovery,
 //! injected faults, odd shapes.
 
+use chrono::Utc;
 use futures::TryStreamExt;
 use huntress::{HuntressClient, HuntressError, OrganizationId, RateLimit, RetryPolicy};
 use psa_testkit::huntress::{Fault, HuntressSim, NewIncident, OddShape, SimConfig, SimRateLimit};
@@ -197,4 +198,18 @@ async fn odd_shapes_from_the_simulator_decode() {
             report.id
         );
     }
+}
+
+/// The default clock is the present: a first poll's backfill of the last
+/// seven days (what the incident settings default to) sees an incident
+/// reported now.
+#[tokio::test]
+async fn the_default_clock_is_the_present() {
+    let sim = HuntressSim::start().await;
+    let drift = (Utc::now() - sim.now()).num_seconds().abs();
+    assert!(drift < 60, "the clock is {drift} s away from now");
+    let org = sim.add_organization("Acme Dental");
+    sim.add_incident(NewIncident::new(org, None));
+    let week_ago = Utc::now() - chrono::TimeDelta::days(7);
+    assert!(sim.incidents().iter().all(|i| i.updated_at >= week_ago));
 }

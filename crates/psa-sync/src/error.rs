@@ -26,6 +26,15 @@ pub enum SyncError {
     /// The integration is not connected (or was disconnected).
     #[error("integration {0} is not connected: connect it first")]
     NotConnected(String),
+    /// The job is not on the integration's schedule (the integration is not
+    /// connected, or its provider has no such job).
+    #[error("integration {integration} has no {job} job on the schedule")]
+    NotScheduled {
+        /// The integration.
+        integration: String,
+        /// The job.
+        job: crate::Job,
+    },
     /// The provider refused to connect.
     #[error(transparent)]
     Provider(#[from] ProviderError),

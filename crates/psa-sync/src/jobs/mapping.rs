@@ -58,6 +58,31 @@ pub async fn set_scope_switches<S: Store + ?Sized>(
     Ok(())
 }
 
+/// Makes a scheduled job due now: the worker runs it at its next claim.
+/// A job not on the integration's schedule is [`SyncError::NotScheduled`].
+pub async fn run_now<S: Store + ?Sized>(
+    store: &S,
+    tenant: TenantId,
+    integration: IntegrationId,
+    job: Job,
+) -> Result<(), SyncError> {
+    let scheduled = store
+        .list_scheduled_jobs(tenant, integration)
+        .await?
+        .iter()
+        .any(|j| j.job == job.as_str());
+    if !scheduled {
+        return Err(SyncError::NotScheduled {
+            integration: integration.to_string(),
+            job,
+        });
+    }
+    store
+        .set_job_due(tenant, integration, job.as_str(), Utc::now())
+        .await?;
+    Ok(())
+}
+
 /// Makes a scheduled device job due within `after_mapping` (a job due
 /// sooner keeps its time; an integration without the job is left alone).
 async fn bring_device_sync_forward<S: Store + ?Sized>(

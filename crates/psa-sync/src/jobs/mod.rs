@@ -12,7 +12,7 @@ mod sync;
 
 pub use context::JobContext;
 pub use dispatch::{JobRequest, run_job};
-pub use mapping::{map_scope, set_scope_switches};
+pub use mapping::{map_scope, run_now, set_scope_switches};
 pub use run::JobKind;
 pub use sync::JobReport;
 

@@ -72,14 +72,16 @@ pub struct SimConfig {
 impl Default for SimConfig {
     /// Key `sim-key`, secret `sim-secret`, account 1 "Sim MSP" (subdomain
     /// `simmsp`), Huntress's limit (60 per 60 s, no `Retry-After`), clock at
-    /// 2025-06-01T00:00:00Z.
+    /// the present (so a first poll with the default backfill of seven days
+    /// receives the seeded incidents).
     fn default() -> Self {
         Self {
             api_key: "sim-key".to_owned(),
             api_secret: "sim-secret".to_owned(),
             account: SimAccount::default(),
             rate_limit: Some(SimRateLimit::huntress()),
-            start: "2025-06-01T00:00:00Z".parse().expect("a valid timestamp"),
+            // Whole seconds, as Huntress's timestamps are.
+            start: DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_else(Utc::now),
         }
     }
 }

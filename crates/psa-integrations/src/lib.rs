@@ -1,0 +1,64 @@
+//! The PSA integration layer in one dependency.
+//!
+//! - [`store`]: persistence on PostgreSQL or embedded SQLite (feature `store`);
+//! - [`registry`]: provider descriptors, categories, edition gating;
+//! - [`tanium`] and [`huntress`]: the providers (features `tanium`, `huntress`);
+//! - [`sync`]: jobs, the schedule and the multi-tenant worker (feature `sync`);
+//! - [`prelude`]: the port traits, to call the store's methods;
+//! - [`builtin_registry`]: every provider compiled in;
+//! - `chrono`, `uuid` and `secrecy`: the versions the API takes.
+//!
+//! The workspace README's "Use it from your service" section shows a whole
+//! program: open a store, register the providers, connect Tanium, map a
+//! scope with [`link_scope`](prelude::ScopeMappingStore::link_scope)
+//! (`ScopeLinkBy::User`, what an admin screen does), sync, and list the
+//! assets per client with [`list_assets`](prelude::ReadStore::list_assets).
+
+pub use chrono;
+pub use psa_http::UrlPolicy;
+pub use psa_ingest as ingest;
+pub use psa_registry as registry;
+pub use secrecy;
+pub use uuid;
+
+#[cfg(feature = "huntress")]
+pub use huntress;
+#[cfg(feature = "store")]
+pub use psa_store as store;
+#[cfg(feature = "sync")]
+pub use psa_sync as sync;
+#[cfg(feature = "tanium")]
+pub use tanium_gateway as tanium;
+
+pub mod prelude;
+
+/// The workspace README's program, run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct WorkspaceReadme;
+
+use psa_registry::ProviderRegistry;
+
+/// A registry with every provider this build has (features `tanium` and
+/// `huntress`), each calling only the URLs `urls` allows (the default
+/// policy: `https` to public addresses; [`UrlPolicy::loopback`] for
+/// simulators on this machine).
+pub fn builtin_registry(urls: UrlPolicy) -> ProviderRegistry {
+    #[allow(unused_mut)]
+    let mut registry = ProviderRegistry::new();
+    #[cfg(feature = "tanium")]
+    registry
+        .register(Box::new(
+            tanium_gateway::provider::TaniumProvider::new().with_url_policy(urls),
+        ))
+        .expect("one Tanium provider");
+    #[cfg(feature = "huntress")]
+    registry
+        .register(Box::new(
+            huntress::provider::HuntressProvider::new().with_url_policy(urls),
+        ))
+        .expect("one Huntress provider");
+    #[cfg(not(any(feature = "tanium", feature = "huntress")))]
+    let _ = urls;
+    registry
+}
