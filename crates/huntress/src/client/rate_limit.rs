@@ -141,10 +141,8 @@ impl SlidingWindow {
             match self.try_take(Instant::now()) {
                 Next::Go(id) => return Permit { limiter: self, id },
                 Next::Wait(Some(until)) => {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(until) => {}
-                        () = &mut notified => {}
-                    }
+                    // Woken by a released permit, or at the window's end.
+                    let _ = tokio::time::timeout_at(until, &mut notified).await;
                 }
                 Next::Wait(None) => notified.await,
             }
