@@ -32,7 +32,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::TryStreamExt;
 use huntress::provider::{HuntressProvider, SECRET_API_KEY, SECRET_API_SECRET};
-use psa_ingest::engine::incidents::IncidentSettings;
+use psa_ingest::engine::incidents::{Catalog, IncidentSettings};
 use psa_ingest::ports::{
     AlertStore, AssetStore, CatalogStore, IntegrationStore, NewIntegration, ScheduleStore,
     ScopeMappingStore, SyncRunStore, TicketStore,
@@ -422,41 +422,31 @@ async fn complete_incident_routing(
     tenant: TenantId,
     integration: IntegrationId,
 ) -> Result<(), AnyError> {
-    let record = store
-        .get_integration(tenant, integration)
-        .await?
-        .ok_or("the Huntress integration is gone")?;
-    let mut incidents = IncidentSettings::from_integration_settings(&record.settings)?;
-    if incidents.board_id.is_some()
-        && incidents.fallback_client_id.is_some()
-        && incidents.fallback_board_id.is_some()
-    {
-        return Ok(());
-    }
-    let boards = store.list_boards(tenant).await?;
-    let board = |pick: &dyn Fn(&psa_ingest::ports::Board) -> bool| -> Option<BoardId> {
-        boards.iter().find(|b| pick(b)).map(|b| b.id)
-    };
-    let categories = store.list_categories(tenant).await?;
-    let category = |name: &str| categories.iter().find(|c| c.name == name).map(|c| c.id);
-    incidents.board_id = Some(board(&|b| b.is_default).ok_or("the tenant has no default board")?);
-    incidents.fallback_board_id = Some(board(&|b| b.name == "Triage").ok_or("no Triage board")?);
-    incidents.fallback_client_id = store
-        .list_clients(tenant)
-        .await?
-        .into_iter()
-        .find(|c| c.name == "Initech")
-        .map(|c| c.id);
-    incidents.category_id = category("Security");
-    incidents.subcategory_id = category("Incident");
-    let mut settings = record.settings.clone();
-    merge(
-        &mut settings,
-        &json!({ "incidents": serde_json::to_value(incidents)? }),
-    );
-    store
-        .update_settings(tenant, integration, record.settings_version, settings)
-        .await?;
+    let catalog = Catalog::load(store, tenant).await?;
+    let board = catalog
+        .boards
+        .iter()
+        .find(|b| b.is_default)
+        .ok_or("the tenant has no default board")?
+        .id;
+    let triage = catalog.board("Triage")?.id;
+    let initech = catalog.client("Initech")?.id;
+    let security = catalog.category("Security")?.id;
+    let incident = catalog.subcategory(security, "Incident")?.id;
+    psa_sync::jobs::update_section(
+        store,
+        tenant,
+        integration,
+        "incidents",
+        |s: &mut IncidentSettings| {
+            s.board_id.get_or_insert(board);
+            s.fallback_board_id.get_or_insert(triage);
+            s.fallback_client_id.get_or_insert(initech);
+            s.category_id.get_or_insert(security);
+            s.subcategory_id.get_or_insert(incident);
+        },
+    )
+    .await?;
     Ok(())
 }
 

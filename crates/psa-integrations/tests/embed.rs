@@ -72,4 +72,60 @@ async fn a_service_embeds_the_crates(store: TestStore) {
     assert_eq!(all.len(), 5);
 }
 
-psa_integrations::store::backend_tests!(a_service_embeds_the_crates);
+/// Routing set up by name and written as typed settings: the other
+/// sections stay, and an unchanged section is not written again.
+async fn routing_is_set_by_name_as_typed_settings(store: TestStore) {
+    use psa_integrations::ingest::engine::incidents::{Catalog, IncidentSettings};
+    let msp = store.seed_demo_tenant("Acme MSP").await.unwrap();
+    let huntress = store
+        .create_integration(
+            msp.tenant,
+            NewIntegration {
+                provider: ProviderId::new("huntress").unwrap(),
+                instance_url: None,
+                settings: serde_json::json!({ "api_base_url": "https://api.huntress.io", "schedule": { "full_sync_hours": 12 } }),
+            },
+        )
+        .await
+        .unwrap();
+    let catalog = Catalog::load(store.store(), msp.tenant).await.unwrap();
+    let triage = catalog.board("triage").unwrap().id;
+    let initech = catalog.client("Initech").unwrap().id;
+    let missing = catalog.board("Escalations").unwrap_err();
+    assert!(missing.to_string().contains("Default, Triage"), "{missing}");
+
+    let route = |s: &mut IncidentSettings| {
+        s.fallback_board_id = Some(triage);
+        s.fallback_client_id = Some(initech);
+    };
+    let written = jobs::update_section(store.store(), msp.tenant, huntress.id, "incidents", route)
+        .await
+        .unwrap();
+    assert_eq!(written.fallback_board_id, Some(triage));
+    let record = store
+        .get_integration(msp.tenant, huntress.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.settings["schedule"]["full_sync_hours"], 12);
+    assert_eq!(
+        IncidentSettings::from_integration_settings(&record.settings)
+            .unwrap()
+            .fallback_client_id,
+        Some(initech)
+    );
+    jobs::update_section(store.store(), msp.tenant, huntress.id, "incidents", route)
+        .await
+        .unwrap();
+    let again = store
+        .get_integration(msp.tenant, huntress.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.settings_version, record.settings_version);
+}
+
+psa_integrations::store::backend_tests!(
+    a_service_embeds_the_crates,
+    routing_is_set_by_name_as_typed_settings,
+);

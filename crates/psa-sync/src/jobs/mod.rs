@@ -8,12 +8,14 @@ mod context;
 mod dispatch;
 mod mapping;
 mod run;
+mod settings;
 mod sync;
 
 pub use context::JobContext;
 pub use dispatch::{JobRequest, run_job};
 pub use mapping::{map_scope, run_now, set_scope_switches};
 pub use run::JobKind;
+pub use settings::update_section;
 pub use sync::JobReport;
 
 use crate::SyncError;

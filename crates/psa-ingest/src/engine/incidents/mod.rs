@@ -24,7 +24,7 @@ pub use render::{
     UNMAPPED_PREFIX, block, ids_note, inline, ticket_body, ticket_title, unmapped_note,
 };
 pub use settings::{
-    BACKFILL_DAYS, Catalog, IncidentRouting, IncidentSettings, POLL_INTERVAL_MINUTES,
+    BACKFILL_DAYS, Catalog, IncidentRouting, IncidentSettings, NotInCatalog, POLL_INTERVAL_MINUTES,
     REQUIRED_SEVERITIES, prefill_severity_priorities,
 };
 

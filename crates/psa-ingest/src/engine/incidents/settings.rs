@@ -85,6 +85,105 @@ pub struct Catalog {
     pub categories: Vec<Category>,
 }
 
+/// A name that is not in the tenant's catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the tenant has no {kind} named {name:?} (it has: {})",
+    known_list(known)
+)]
+pub struct NotInCatalog {
+    /// What was looked for: `board`, `client`, `priority`, ...
+    pub kind: &'static str,
+    /// The name asked for.
+    pub name: String,
+    /// The names there are, to choose from.
+    pub known: Vec<String>,
+}
+
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        "none".to_owned()
+    } else {
+        known.join(", ")
+    }
+}
+
+/// The one item whose name is `name`: an exact match, else the only match
+/// ignoring case.
+fn named<'a, T>(
+    kind: &'static str,
+    items: impl Iterator<Item = &'a T> + Clone,
+    name_of: impl Fn(&T) -> &str,
+    name: &str,
+) -> Result<&'a T, NotInCatalog> {
+    if let Some(exact) = items.clone().find(|item| name_of(item) == name) {
+        return Ok(exact);
+    }
+    let mut folded = items
+        .clone()
+        .filter(|item| name_of(item).eq_ignore_ascii_case(name.trim()));
+    match (folded.next(), folded.next()) {
+        (Some(only), None) => Ok(only),
+        _ => Err(NotInCatalog {
+            kind,
+            name: name.to_owned(),
+            known: items.map(|item| name_of(item).to_owned()).collect(),
+        }),
+    }
+}
+
+impl Catalog {
+    /// Reads the tenant's catalog.
+    pub async fn load<S: crate::ports::CatalogStore + ?Sized>(
+        store: &S,
+        tenant: crate::TenantId,
+    ) -> crate::ports::StoreResult<Self> {
+        Ok(Self {
+            clients: store.list_clients(tenant).await?,
+            boards: store.list_boards(tenant).await?,
+            statuses: store.list_statuses(tenant).await?,
+            priorities: store.list_priorities(tenant).await?,
+            categories: store.list_categories(tenant).await?,
+        })
+    }
+
+    /// The client named `name`.
+    pub fn client(&self, name: &str) -> Result<&Client, NotInCatalog> {
+        named("client", self.clients.iter(), |c| &c.name, name)
+    }
+
+    /// The board named `name`.
+    pub fn board(&self, name: &str) -> Result<&Board, NotInCatalog> {
+        named("board", self.boards.iter(), |b| &b.name, name)
+    }
+
+    /// The status named `name` of `board`.
+    pub fn status(&self, board: BoardId, name: &str) -> Result<&Status, NotInCatalog> {
+        let of_board = self.statuses.iter().filter(move |s| s.board_id == board);
+        named("status on that board", of_board, |s| &s.name, name)
+    }
+
+    /// The priority named `name`.
+    pub fn priority(&self, name: &str) -> Result<&Priority, NotInCatalog> {
+        named("priority", self.priorities.iter(), |p| &p.name, name)
+    }
+
+    /// The top-level category named `name`.
+    pub fn category(&self, name: &str) -> Result<&Category, NotInCatalog> {
+        let top = self.categories.iter().filter(|c| c.parent.is_none());
+        named("category", top, |c| &c.name, name)
+    }
+
+    /// The subcategory named `name` of `parent`.
+    pub fn subcategory(&self, parent: CategoryId, name: &str) -> Result<&Category, NotInCatalog> {
+        let children = self
+            .categories
+            .iter()
+            .filter(move |c| c.parent == Some(parent));
+        named("subcategory of that category", children, |c| &c.name, name)
+    }
+}
+
 /// Checked settings: everything the engine needs to route a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentRouting {
@@ -369,6 +468,22 @@ mod tests {
             closed_status_id: Some(open.id),
             ..IncidentSettings::default()
         };
+        // Routing by name: exact, or the only match ignoring case; a miss
+        // names what there is.
+        assert_eq!(catalog.board("security").unwrap().id, board.id);
+        assert_eq!(catalog.priority("High").unwrap().order_number, 2);
+        assert_eq!(catalog.status(board.id, "New").unwrap().id, open.id);
+        let missing = catalog.board("Triage").unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "the tenant has no board named \"Triage\" (it has: Security)"
+        );
+        assert_eq!(
+            catalog.category("Security").unwrap_err().to_string(),
+            "the tenant has no category named \"Security\" (it has: none)"
+        );
+        assert!(catalog.status(BoardId::new(), "New").is_err());
+
         let err = settings.routing(&catalog).unwrap_err();
         assert_eq!(
             err.fields(),
