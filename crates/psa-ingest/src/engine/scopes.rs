@@ -13,7 +13,8 @@ use std::collections::HashMap;
 const UPSERT_CHUNK: usize = 500;
 
 /// What a scope sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ScopeSyncReport {
     /// Scopes the provider listed.
     pub discovered: usize,

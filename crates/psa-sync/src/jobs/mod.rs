@@ -5,6 +5,7 @@
 
 mod connection;
 mod context;
+mod counts;
 mod dispatch;
 mod mapping;
 mod run;
@@ -12,6 +13,7 @@ mod settings;
 mod sync;
 
 pub use context::JobContext;
+pub use counts::RunCounts;
 pub use dispatch::{JobRequest, run_job};
 pub use mapping::{map_scope, run_now, set_scope_switches};
 pub use run::JobKind;

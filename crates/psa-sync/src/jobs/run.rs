@@ -35,6 +35,19 @@ impl JobKind {
         }
     }
 
+    /// The kind a `sync_runs.kind` value names; `None` for one this
+    /// version does not know.
+    pub fn parse(kind: &str) -> Option<Self> {
+        [
+            Self::Scopes,
+            Self::DevicesFull,
+            Self::DevicesIncremental,
+            Self::Incidents,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+    }
+
     /// The `sync_runs.kind` value.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,10 +1,10 @@
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 /// Why a device was not ingested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// Its scope is not mapped to a client.
@@ -30,7 +30,7 @@ impl fmt::Display for SkipReason {
 }
 
 /// One device that could not be ingested, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceFailure {
     /// The provider's device id (may be empty when that was the problem).
     pub external_id: String,
@@ -39,7 +39,8 @@ pub struct DeviceFailure {
 }
 
 /// Where the time went.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Timings {
     /// Waiting for the source.
     pub fetch: Duration,
@@ -62,7 +63,8 @@ pub struct Timings {
 }
 
 /// What an asset sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AssetSyncReport {
     /// Snapshots received.
     pub received: u64,

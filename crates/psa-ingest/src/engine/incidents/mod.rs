@@ -69,7 +69,7 @@ pub enum IncidentOutcome {
 
 /// An incident whose processing failed: quarantined, or (in
 /// [`IncidentPollReport::failed`]) where the cycle stopped.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IncidentFailure {
     /// The provider's incident id.
     pub external_id: String,
@@ -78,7 +78,8 @@ pub struct IncidentFailure {
 }
 
 /// What one poll cycle did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct IncidentPollReport {
     /// Incidents the feed yielded.
     pub received: u64,
