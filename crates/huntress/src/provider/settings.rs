@@ -94,10 +94,63 @@ impl HuntressSettings {
     }
 }
 
+impl HuntressSettings {
+    /// The settings as stored: the keys [`from_json`](Self::from_json) reads
+    /// (`account` holds only the subdomain; merge it into a stored
+    /// `account` object rather than replacing that object).
+    pub fn to_json(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        map.insert(
+            Self::API_BASE_URL.to_owned(),
+            self.api_base_url.clone().into(),
+        );
+        map.insert(Self::AGENT_DETAILS.to_owned(), self.agent_details.into());
+        if let Some(subdomain) = &self.account_subdomain {
+            map.insert(
+                Self::ACCOUNT.to_owned(),
+                serde_json::json!({ "subdomain": subdomain }),
+            );
+        }
+        Value::Object(map)
+    }
+}
+
+impl serde::Serialize for HuntressSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for HuntressSettings {
+    /// Checked as [`from_json`](Self::from_json) checks, every bad field named.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Self::from_json(&value).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn settings_round_trip_through_serde() {
+        let settings = HuntressSettings {
+            api_base_url: "https://api.huntress.io".to_owned(),
+            account_subdomain: Some("acme".to_owned()),
+            agent_details: false,
+        };
+        let stored = serde_json::to_value(&settings).unwrap();
+        assert_eq!(stored["account"]["subdomain"], "acme");
+        assert_eq!(
+            serde_json::from_value::<HuntressSettings>(stored).unwrap(),
+            settings
+        );
+        let bad = serde_json::from_value::<HuntressSettings>(json!({"agent_details": "yes"}))
+            .unwrap_err();
+        assert!(bad.to_string().contains("agent_details"), "{bad}");
+    }
 
     #[test]
     fn defaults_and_overrides() {

@@ -135,6 +135,34 @@ impl TaniumSettings {
     }
 }
 
+impl TaniumSettings {
+    /// The settings as stored: the keys [`from_json`](Self::from_json) reads.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "gateway_url": self.gateway_url.as_str(),
+            "asset_api_url": self.asset_api_url.as_str(),
+            "asset_api_fallback": self.asset_api_fallback,
+            "page_size": self.page_size,
+            "online_threshold_minutes": self.online_threshold.num_minutes(),
+            "request_timeout_seconds": self.request_timeout.as_secs(),
+        })
+    }
+}
+
+impl serde::Serialize for TaniumSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TaniumSettings {
+    /// Checked as [`from_json`](Self::from_json) checks, every bad field named.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Self::from_json(&value).map_err(serde::de::Error::custom)
+    }
+}
+
 fn url_field(
     errors: &mut Vec<FieldError>,
     name: &str,
@@ -195,6 +223,24 @@ fn int_field(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn settings_round_trip_through_serde() {
+        let settings = TaniumSettings::from_json(&json!({
+            "gateway_url": "https://acme-api.cloud.tanium.com",
+            "asset_api_fallback": true,
+            "page_size": 500,
+            "online_threshold_minutes": 90,
+            "request_timeout_seconds": 30,
+        }))
+        .unwrap();
+        let stored = serde_json::to_value(&settings).unwrap();
+        assert_eq!(stored["online_threshold_minutes"], 90);
+        let back: TaniumSettings = serde_json::from_value(stored).unwrap();
+        assert_eq!(back, settings);
+        let bad = serde_json::from_value::<TaniumSettings>(json!({"page_size": 0})).unwrap_err();
+        assert!(bad.to_string().contains("gateway_url is required"), "{bad}");
+    }
 
     #[test]
     fn defaults_fill_the_optional_fields() {
