@@ -230,7 +230,7 @@ async fn a_failed_lease_renewal_stops_the_job_at_once(store: TestStore) {
             .await
             .unwrap()
             .iter()
-            .any(|r| r.kind.starts_with("devices") && r.outcome == RunOutcome::Failed)
+            .any(|r| r.kind.as_str().starts_with("devices") && r.outcome == RunOutcome::Failed)
     })
     .await;
     assert!(
@@ -247,7 +247,7 @@ async fn a_failed_lease_renewal_stops_the_job_at_once(store: TestStore) {
         .unwrap();
     let devices = runs
         .iter()
-        .find(|r| r.kind.starts_with("devices") && r.outcome == RunOutcome::Failed)
+        .find(|r| r.kind.as_str().starts_with("devices") && r.outcome == RunOutcome::Failed)
         .expect("the device run was recorded");
     assert!(
         devices
@@ -294,7 +294,10 @@ async fn a_job_past_its_deadline_stops_and_says_why(store: TestStore) {
         runs.iter().all(|r| r.outcome != RunOutcome::Running),
         "{runs:#?}"
     );
-    let devices = runs.iter().find(|r| r.kind.starts_with("devices")).unwrap();
+    let devices = runs
+        .iter()
+        .find(|r| r.kind.as_str().starts_with("devices"))
+        .unwrap();
     assert_eq!(devices.outcome, RunOutcome::Failed);
     assert!(
         devices

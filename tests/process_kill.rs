@@ -231,7 +231,7 @@ async fn a_worker_killed_mid_walk_and_mid_poll_converges_after_a_restart(store: 
             .await
             .unwrap()
             .iter()
-            .any(|r| r.kind.starts_with("devices") && r.outcome == RunOutcome::Running);
+            .any(|r| r.kind.as_str().starts_with("devices") && r.outcome == RunOutcome::Running);
         walking && tickets > 0
     })
     .await;

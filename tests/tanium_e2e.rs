@@ -589,7 +589,12 @@ async fn run_now_needs_a_scheduled_job(store: TestStore) {
     connect(&store, &sim, &s).await;
     let later = Utc::now() + TimeDelta::hours(6);
     store
-        .set_job_due(s.tenant, s.integration, "devices", later)
+        .set_job_due(
+            s.tenant,
+            s.integration,
+            &psa_ingest::ports::JobName::parse("devices"),
+            later,
+        )
         .await
         .unwrap();
     psa_sync::jobs::run_now(store.store(), s.tenant, s.integration, job)
@@ -718,7 +723,12 @@ async fn a_group_mapped_after_the_first_walk_brings_all_its_endpoints(store: Tes
     // The device job ran and is due in an hour.
     let later = Utc::now() + TimeDelta::hours(1);
     store
-        .set_job_due(s.tenant, s.integration, "devices", later)
+        .set_job_due(
+            s.tenant,
+            s.integration,
+            &psa_ingest::ports::JobName::parse("devices"),
+            later,
+        )
         .await
         .unwrap();
 

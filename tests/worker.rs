@@ -191,7 +191,10 @@ async fn runs(
 ) -> HashMap<String, Vec<RunOutcome>> {
     let mut by_kind: HashMap<String, Vec<RunOutcome>> = HashMap::new();
     for run in store.list_sync_runs(tenant, id, 100).await.unwrap() {
-        by_kind.entry(run.kind).or_default().push(run.outcome);
+        by_kind
+            .entry(run.kind.to_string())
+            .or_default()
+            .push(run.outcome);
     }
     by_kind
 }
@@ -529,7 +532,7 @@ async fn run_until_idle_on_sqlite_runs_each_due_job_once() {
             .list_scheduled_jobs(tenant.id(), tenant.huntress)
             .await
             .unwrap();
-        let names: Vec<_> = jobs.iter().map(|j| Job::parse(&j.job)).collect();
+        let names: Vec<_> = jobs.iter().map(|j| Job::of(&j.job)).collect();
         assert_eq!(names, [Some(Job::Incidents), Some(Job::Scopes)]);
         assert!(jobs[1].next_due_at > Utc::now() + TimeDelta::hours(23));
     }

@@ -64,7 +64,7 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
 /// A write under a lease that is no longer held.
 pub(crate) fn fenced(fence: &psa_ingest::ports::Fence) -> StoreError {
     StoreError::Fenced {
-        job: fence.job.clone(),
+        job: fence.job.to_string(),
         integration: fence.integration.to_string(),
     }
 }

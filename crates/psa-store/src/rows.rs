@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use psa_ingest::ProviderId;
 use psa_ingest::contracts::DeviceType;
 use psa_ingest::ports::{
-    Alert, Board, Category, Client, Comment, EntityMapping, Integration, KnownDevice, Lease,
-    MappingDecision, Pipeline, Priority, QuarantinedRecord, RunOutcome, ScheduledJob, ScopeMapping,
-    ScopeSyncState, Status, StoreResult, SyncRun, SyncStatus, Ticket, WalkOutcome,
+    Alert, Board, Category, Client, Comment, EntityMapping, Integration, JobName, KnownDevice,
+    Lease, MappingDecision, Pipeline, Priority, QuarantinedRecord, RunKind, RunOutcome,
+    ScheduledJob, ScopeMapping, ScopeSyncState, Status, StoreResult, SyncRun, SyncStatus, Ticket,
+    WalkOutcome,
 };
 use uuid::Uuid;
 
@@ -203,7 +204,7 @@ pub(crate) fn sync_run<R: RowExt>(row: &R) -> StoreResult<SyncRun> {
     Ok(SyncRun {
         id: row.uuid("run_id")?.into(),
         integration_id: row.uuid("integration_id")?.into(),
-        kind: row.text("kind")?,
+        kind: RunKind::parse(&row.text("kind")?),
         started_at: row.time("started_at")?,
         finished_at: row.opt_time("finished_at")?,
         outcome: RunOutcome::parse(&outcome)
@@ -218,7 +219,7 @@ pub(crate) fn scheduled_job<R: RowExt>(row: &R) -> StoreResult<ScheduledJob> {
     Ok(ScheduledJob {
         tenant: row.uuid("tenant")?.into(),
         integration: row.uuid("integration_id")?.into(),
-        job: row.text("job")?,
+        job: JobName::parse(&row.text("job")?),
         next_due_at: row.time("next_due_at")?,
         lease_holder: row.opt_text("lease_holder")?,
         lease_expires_at: row.opt_time("lease_expires_at")?,
@@ -232,7 +233,7 @@ pub(crate) fn lease<R: RowExt>(row: &R) -> StoreResult<Lease> {
         tenant: row.uuid("tenant")?.into(),
         integration: row.uuid("integration_id")?.into(),
         provider: provider(row.text("provider")?)?,
-        job: row.text("job")?,
+        job: JobName::parse(&row.text("job")?),
         due_at: row.time("next_due_at")?,
         holder: row
             .opt_text("lease_holder")?

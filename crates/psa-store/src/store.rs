@@ -14,11 +14,12 @@ use psa_ingest::ports::{
     Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted, AssetBatch,
     AssetFilter, AssetMatch, AssetStore, AssetSummary, Board, CatalogStore, Category, Client,
     Comment, EntityMapping, EntityMappingStore, Fence, Integration, IntegrationStore,
-    IntegrationTicket, KnownDevice, Lease, NewComment, NewIntegration, NewStatus, NewTicket,
-    PageRequest, Pipeline, Priority, QuarantineEntry, QuarantineFilter, QuarantineStore,
-    QuarantinedRecord, ReadStore, RetryBackoff, RunFinish, RunOutcome, ScheduleStore, ScheduledJob,
-    ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome, ScopeWalk,
-    SecretStore, Status, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket, TicketStore,
+    IntegrationTicket, JobName, KnownDevice, Lease, NewComment, NewIntegration, NewStatus,
+    NewTicket, PageRequest, Pipeline, Priority, QuarantineEntry, QuarantineFilter, QuarantineStore,
+    QuarantinedRecord, ReadStore, RetryBackoff, RunFinish, RunKind, RunOutcome, ScheduleStore,
+    ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome,
+    ScopeWalk, SecretStore, Status, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket,
+    TicketStore,
 };
 use psa_ingest::{
     AlertId, AssetId, BoardId, CategoryId, ClientId, IntegrationId, ProviderId, StatusId,
@@ -252,10 +253,10 @@ forward! {
         fn delete_secret(&self, tenant: TenantId, name: &str) -> StoreResult<bool>;
     }
     impl SyncRunStore {
-        fn start_sync_run(&self, tenant: TenantId, integration: IntegrationId, kind: &str, started_at: DateTime<Utc>) -> StoreResult<SyncRunId>;
+        fn start_sync_run(&self, tenant: TenantId, integration: IntegrationId, kind: &RunKind, started_at: DateTime<Utc>) -> StoreResult<SyncRunId>;
         fn finish_sync_run(&self, tenant: TenantId, run: SyncRunId, finish: RunFinish) -> StoreResult<()>;
         fn list_sync_runs(&self, tenant: TenantId, integration: IntegrationId, limit: i64) -> StoreResult<Vec<SyncRun>>;
-        fn abandon_sync_runs(&self, tenant: TenantId, integration: IntegrationId, kinds: &[&str], outcome: RunOutcome, error: &str) -> StoreResult<u64>;
+        fn abandon_sync_runs(&self, tenant: TenantId, integration: IntegrationId, kinds: &[RunKind], outcome: RunOutcome, error: &str) -> StoreResult<u64>;
     }
     impl QuarantineStore {
         fn quarantine_record(&self, tenant: TenantId, integration: IntegrationId, entry: QuarantineEntry, backoff: RetryBackoff, now: DateTime<Utc>) -> StoreResult<QuarantinedRecord>;
@@ -271,8 +272,8 @@ forward! {
         fn list_alerts(&self, tenant: TenantId, integration: IntegrationId, page: PageRequest) -> StoreResult<Vec<Alert>>;
     }
     impl ScheduleStore {
-        fn ensure_job(&self, tenant: TenantId, integration: IntegrationId, job: &str, due_at: DateTime<Utc>) -> StoreResult<()>;
-        fn set_job_due(&self, tenant: TenantId, integration: IntegrationId, job: &str, due_at: DateTime<Utc>) -> StoreResult<()>;
+        fn ensure_job(&self, tenant: TenantId, integration: IntegrationId, job: &JobName, due_at: DateTime<Utc>) -> StoreResult<()>;
+        fn set_job_due(&self, tenant: TenantId, integration: IntegrationId, job: &JobName, due_at: DateTime<Utc>) -> StoreResult<()>;
         fn unschedule_integration(&self, tenant: TenantId, integration: IntegrationId) -> StoreResult<u64>;
         fn list_scheduled_jobs(&self, tenant: TenantId, integration: IntegrationId) -> StoreResult<Vec<ScheduledJob>>;
         fn claim_due_jobs(&self, holder: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Lease>>;

@@ -15,7 +15,7 @@
 use crate::SyncError;
 use chrono::{DateTime, TimeDelta, Utc};
 use psa_ingest::engine::incidents::{IncidentSettings, POLL_INTERVAL_MINUTES};
-use psa_ingest::ports::Store;
+use psa_ingest::ports::{JobName, RunKind, Store};
 use psa_ingest::settings::{FieldError, SettingsError};
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::Capabilities;
@@ -53,12 +53,30 @@ impl Job {
         Self::ALL.into_iter().find(|job| job.as_str() == name)
     }
 
+    /// The name on the schedule.
+    pub fn name(self) -> JobName {
+        JobName::parse(self.as_str())
+    }
+
+    /// The job a name on the schedule names; `None` for one this version
+    /// does not run.
+    pub fn of(name: &JobName) -> Option<Self> {
+        Self::parse(name.as_str())
+    }
+
     /// The `sync_runs.kind` values this job records.
-    pub fn run_kinds(self) -> &'static [&'static str] {
+    pub fn run_kinds(self) -> &'static [RunKind] {
+        const DEVICES: &[RunKind] = &[
+            RunKind::Scopes,
+            RunKind::DevicesFull,
+            RunKind::DevicesIncremental,
+        ];
+        const INCIDENTS: &[RunKind] = &[RunKind::Incidents];
+        const SCOPES: &[RunKind] = &[RunKind::Scopes];
         match self {
-            Self::Devices => &["scopes", "devices_full", "devices_incremental"],
-            Self::Incidents => &["incidents"],
-            Self::Scopes => &["scopes"],
+            Self::Devices => DEVICES,
+            Self::Incidents => INCIDENTS,
+            Self::Scopes => SCOPES,
         }
     }
 
@@ -235,7 +253,7 @@ pub(crate) async fn ensure_jobs<S: Store + ?Sized>(
             due_at
         };
         store
-            .ensure_job(tenant, integration, job.as_str(), due)
+            .ensure_job(tenant, integration, &job.name(), due)
             .await?;
     }
     Ok(())

@@ -10,6 +10,7 @@ mod catalog;
 mod entity_mappings;
 mod error;
 mod integrations;
+mod kinds;
 mod quarantine;
 mod reads;
 mod schedules;
@@ -29,6 +30,7 @@ pub use error::{StoreError, StoreResult};
 pub use integrations::{
     Integration, IntegrationStore, NewIntegration, SyncStateUpdate, SyncStatus,
 };
+pub use kinds::{JobName, RunKind};
 pub use quarantine::{
     Pipeline, QuarantineEntry, QuarantineFilter, QuarantineStore, QuarantinedRecord, RetryBackoff,
 };

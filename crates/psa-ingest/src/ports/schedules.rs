@@ -1,3 +1,4 @@
+use super::JobName;
 use super::StoreResult;
 use crate::{IntegrationId, ProviderId, TenantId};
 use async_trait::async_trait;
@@ -14,7 +15,7 @@ pub struct ScheduledJob {
     /// Integration.
     pub integration: IntegrationId,
     /// Which job, e.g. `devices` or `incidents`.
-    pub job: String,
+    pub job: JobName,
     /// When it is due next.
     pub next_due_at: DateTime<Utc>,
     /// The worker holding its lease, while one does.
@@ -35,7 +36,7 @@ pub struct Lease {
     /// The integration's provider.
     pub provider: ProviderId,
     /// Which job.
-    pub job: String,
+    pub job: JobName,
     /// When the job was due.
     pub due_at: DateTime<Utc>,
     /// The claiming worker.
@@ -74,7 +75,7 @@ pub struct Fence {
     /// Integration.
     pub integration: IntegrationId,
     /// Which job.
-    pub job: String,
+    pub job: JobName,
     /// The claim's token.
     pub token: Uuid,
 }
@@ -95,7 +96,7 @@ pub trait ScheduleStore: Send + Sync {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        job: &str,
+        job: &JobName,
         due_at: DateTime<Utc>,
     ) -> StoreResult<()>;
 
@@ -104,7 +105,7 @@ pub trait ScheduleStore: Send + Sync {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        job: &str,
+        job: &JobName,
         due_at: DateTime<Utc>,
     ) -> StoreResult<()>;
 

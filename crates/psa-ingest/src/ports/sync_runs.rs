@@ -1,3 +1,4 @@
+use super::RunKind;
 use super::StoreResult;
 use crate::{IntegrationId, SyncRunId, TenantId};
 use async_trait::async_trait;
@@ -53,7 +54,7 @@ pub struct SyncRun {
     /// Integration.
     pub integration_id: IntegrationId,
     /// What ran, e.g. `scopes`, `devices_full`, `devices_incremental`, `incidents`.
-    pub kind: String,
+    pub kind: RunKind,
     /// Started.
     pub started_at: DateTime<Utc>,
     /// Finished.
@@ -89,7 +90,7 @@ pub trait SyncRunStore: Send + Sync {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        kind: &str,
+        kind: &RunKind,
         started_at: DateTime<Utc>,
     ) -> StoreResult<SyncRunId>;
 
@@ -117,7 +118,7 @@ pub trait SyncRunStore: Send + Sync {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        kinds: &[&str],
+        kinds: &[RunKind],
         outcome: RunOutcome,
         error: &str,
     ) -> StoreResult<u64>;

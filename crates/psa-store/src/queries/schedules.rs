@@ -7,7 +7,7 @@ use crate::errors::{DbResultExt as _, invalid};
 use crate::rows;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use psa_ingest::ports::{Fence, Lease, ScheduleStore, ScheduledJob, Store, StoreResult};
+use psa_ingest::ports::{Fence, JobName, Lease, ScheduleStore, ScheduledJob, Store, StoreResult};
 use psa_ingest::{IntegrationId, TenantId};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -29,11 +29,11 @@ impl Db<Pool> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        job: &str,
+        job: &JobName,
         due_at: DateTime<Utc>,
         replace: bool,
     ) -> StoreResult<()> {
-        check_job(job)?;
+        check_job(job.as_str())?;
         let on_conflict = if replace {
             "DO UPDATE SET next_due_at = excluded.next_due_at, updated_at = excluded.updated_at"
         } else {
@@ -45,7 +45,7 @@ impl Db<Pool> {
         )))
         .bind(id(tenant))
         .bind(id(integration))
-        .bind(job)
+        .bind(job.as_str())
         .bind(ts(due_at))
         .bind(ts(Utc::now()))
         .execute(&self.pool)
@@ -65,7 +65,7 @@ impl Db<Pool> {
         let done = sqlx::query(sql)
             .bind(id(lease.tenant))
             .bind(id(lease.integration))
-            .bind(&lease.job)
+            .bind(lease.job.as_str())
             .bind(id(lease.token))
             .bind(ts(at))
             .bind(ts(Utc::now()))
@@ -82,7 +82,7 @@ impl ScheduleStore for Db<Pool> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        job: &str,
+        job: &JobName,
         due_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.set_due(tenant, integration, job, due_at, false).await
@@ -92,7 +92,7 @@ impl ScheduleStore for Db<Pool> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        job: &str,
+        job: &JobName,
         due_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.set_due(tenant, integration, job, due_at, true).await

@@ -6,7 +6,7 @@ use crate::errors::{DbResultExt as _, invalid, not_found};
 use crate::{rows, storable};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use psa_ingest::ports::{RunFinish, RunOutcome, StoreResult, SyncRun, SyncRunStore};
+use psa_ingest::ports::{RunFinish, RunKind, RunOutcome, StoreResult, SyncRun, SyncRunStore};
 use psa_ingest::{IntegrationId, SyncRunId, TenantId};
 
 #[async_trait]
@@ -15,7 +15,7 @@ impl SyncRunStore for Db<Pool> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        kind: &str,
+        kind: &RunKind,
         started_at: DateTime<Utc>,
     ) -> StoreResult<SyncRunId> {
         let run = SyncRunId::new();
@@ -28,7 +28,7 @@ impl SyncRunStore for Db<Pool> {
             .bind(id(tenant))
             .bind(id(run))
             .bind(id(integration))
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(ts(started_at))
             .bind(RunOutcome::Running.as_str()),
         )
@@ -93,7 +93,7 @@ impl SyncRunStore for Db<Pool> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        kinds: &[&str],
+        kinds: &[RunKind],
         outcome: RunOutcome,
         error: &str,
     ) -> StoreResult<u64> {
@@ -106,7 +106,9 @@ impl SyncRunStore for Db<Pool> {
             )))
             .bind(id(tenant))
             .bind(id(integration))
-            .bind(text_list(kinds))
+            .bind(text_list(
+                &kinds.iter().map(RunKind::as_str).collect::<Vec<_>>(),
+            ))
             .bind(ts(Utc::now()))
             .bind(outcome.as_str())
             .bind(storable::text(error))

@@ -20,7 +20,7 @@ impl Db<Pool> {
             )))
             .bind(id(fence.tenant))
             .bind(id(fence.integration))
-            .bind(&fence.job)
+            .bind(fence.job.as_str())
             .bind(id(fence.token))
             .fetch_optional(&mut *tx)
             .await

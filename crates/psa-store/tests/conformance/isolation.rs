@@ -94,7 +94,12 @@ async fn tenant_b_neither_sees_nor_changes_tenant_a(store: TestStore) {
         .await
         .unwrap();
     let run = store
-        .start_sync_run(ta, int.id, "scopes", at(1))
+        .start_sync_run(
+            ta,
+            int.id,
+            &psa_ingest::ports::RunKind::parse("scopes"),
+            at(1),
+        )
         .await
         .unwrap();
     let ids = vec!["d1".to_owned()];
@@ -337,7 +342,14 @@ async fn tenant_b_neither_sees_nor_changes_tenant_a(store: TestStore) {
     };
     assert!(is_refused(store.finish_sync_run(tb, run, finish).await));
     assert!(is_refused(
-        store.start_sync_run(tb, int.id, "scopes", at(3)).await
+        store
+            .start_sync_run(
+                tb,
+                int.id,
+                &psa_ingest::ports::RunKind::parse("scopes"),
+                at(3)
+            )
+            .await
     ));
 
     // Tenant A is exactly as it was.

@@ -3,8 +3,8 @@
 use crate::support::{at, integration};
 use psa_ingest::TenantId;
 use psa_ingest::ports::{
-    Integration, IntegrationStore as _, RunFinish, RunOutcome, ScheduleStore as _, StoreError,
-    SyncRunStore as _,
+    Integration, IntegrationStore as _, RunFinish, RunKind, RunOutcome, ScheduleStore as _,
+    StoreError, SyncRunStore as _,
 };
 use psa_store::test_util::TestStore;
 use std::collections::HashSet;
@@ -22,20 +22,40 @@ async fn jobs_are_scheduled_listed_and_removed(store: TestStore) {
     let tenant = store.create_tenant("T").await.unwrap();
     let int = active(&store, tenant, "tanium").await;
     store
-        .ensure_job(tenant, int.id, "devices", at(10))
+        .ensure_job(
+            tenant,
+            int.id,
+            &psa_ingest::ports::JobName::parse("devices"),
+            at(10),
+        )
         .await
         .unwrap();
     // Ensuring again keeps the time; setting replaces it.
     store
-        .ensure_job(tenant, int.id, "devices", at(99))
+        .ensure_job(
+            tenant,
+            int.id,
+            &psa_ingest::ports::JobName::parse("devices"),
+            at(99),
+        )
         .await
         .unwrap();
     store
-        .set_job_due(tenant, int.id, "incidents", at(5))
+        .set_job_due(
+            tenant,
+            int.id,
+            &psa_ingest::ports::JobName::parse("incidents"),
+            at(5),
+        )
         .await
         .unwrap();
     store
-        .set_job_due(tenant, int.id, "incidents", at(7))
+        .set_job_due(
+            tenant,
+            int.id,
+            &psa_ingest::ports::JobName::parse("incidents"),
+            at(7),
+        )
         .await
         .unwrap();
 
@@ -63,7 +83,12 @@ async fn jobs_are_scheduled_listed_and_removed(store: TestStore) {
     );
 
     let blank = store
-        .ensure_job(tenant, int.id, " ", at(1))
+        .ensure_job(
+            tenant,
+            int.id,
+            &psa_ingest::ports::JobName::parse(" "),
+            at(1),
+        )
         .await
         .unwrap_err();
     assert!(matches!(blank, StoreError::InvalidInput { .. }), "{blank}");
@@ -76,19 +101,39 @@ async fn claims_take_due_jobs_of_active_integrations_earliest_first(store: TestS
     let huntress = active(&store, b, "huntress").await;
     let inactive = integration(&store, a, "tanium").await;
     store
-        .ensure_job(a, tanium.id, "devices", at(20))
+        .ensure_job(
+            a,
+            tanium.id,
+            &psa_ingest::ports::JobName::parse("devices"),
+            at(20),
+        )
         .await
         .unwrap();
     store
-        .ensure_job(b, huntress.id, "incidents", at(10))
+        .ensure_job(
+            b,
+            huntress.id,
+            &psa_ingest::ports::JobName::parse("incidents"),
+            at(10),
+        )
         .await
         .unwrap();
     store
-        .ensure_job(a, inactive.id, "devices", at(0))
+        .ensure_job(
+            a,
+            inactive.id,
+            &psa_ingest::ports::JobName::parse("devices"),
+            at(0),
+        )
         .await
         .unwrap();
     store
-        .ensure_job(a, tanium.id, "later", at(500))
+        .ensure_job(
+            a,
+            tanium.id,
+            &psa_ingest::ports::JobName::parse("later"),
+            at(500),
+        )
         .await
         .unwrap();
 
@@ -150,7 +195,12 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_loses_it(store: TestS
     let tenant = store.create_tenant("T").await.unwrap();
     let int = active(&store, tenant, "tanium").await;
     store
-        .ensure_job(tenant, int.id, "devices", at(0))
+        .ensure_job(
+            tenant,
+            int.id,
+            &psa_ingest::ports::JobName::parse("devices"),
+            at(0),
+        )
         .await
         .unwrap();
     let first = store.claim_due_jobs("w1", at(1), at(31), 1).await.unwrap();
@@ -173,7 +223,15 @@ async fn concurrent_claimers_never_share_a_job(store: TestStore) {
     for _ in 0..10 {
         let int = active(&store, tenant, "tanium").await;
         for job in ["devices", "incidents"] {
-            store.ensure_job(tenant, int.id, job, at(0)).await.unwrap();
+            store
+                .ensure_job(
+                    tenant,
+                    int.id,
+                    &psa_ingest::ports::JobName::parse(job),
+                    at(0),
+                )
+                .await
+                .unwrap();
         }
     }
     let claimers: Vec<_> = (0..6)
@@ -216,15 +274,30 @@ async fn abandoned_runs_of_the_named_kinds_are_marked_failed(store: TestStore) {
     let tenant = store.create_tenant("T").await.unwrap();
     let int = active(&store, tenant, "tanium").await;
     let devices = store
-        .start_sync_run(tenant, int.id, "devices_full", at(1))
+        .start_sync_run(
+            tenant,
+            int.id,
+            &psa_ingest::ports::RunKind::parse("devices_full"),
+            at(1),
+        )
         .await
         .unwrap();
     let incidents = store
-        .start_sync_run(tenant, int.id, "incidents", at(2))
+        .start_sync_run(
+            tenant,
+            int.id,
+            &psa_ingest::ports::RunKind::parse("incidents"),
+            at(2),
+        )
         .await
         .unwrap();
     let done = store
-        .start_sync_run(tenant, int.id, "scopes", at(3))
+        .start_sync_run(
+            tenant,
+            int.id,
+            &psa_ingest::ports::RunKind::parse("scopes"),
+            at(3),
+        )
         .await
         .unwrap();
     store
@@ -245,7 +318,7 @@ async fn abandoned_runs_of_the_named_kinds_are_marked_failed(store: TestStore) {
         .abandon_sync_runs(
             tenant,
             int.id,
-            &["scopes", "devices_full"],
+            &[RunKind::Scopes, RunKind::DevicesFull],
             RunOutcome::Failed,
             "worker lost",
         )

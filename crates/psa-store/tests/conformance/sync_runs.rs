@@ -8,11 +8,21 @@ async fn runs_are_recorded_and_listed_newest_first(store: TestStore) {
     let tenant = store.create_tenant("T").await.unwrap();
     let int = integration(&store, tenant, "tanium").await;
     let old = store
-        .start_sync_run(tenant, int.id, "devices_full", at(1))
+        .start_sync_run(
+            tenant,
+            int.id,
+            &psa_ingest::ports::RunKind::parse("devices_full"),
+            at(1),
+        )
         .await
         .unwrap();
     let new = store
-        .start_sync_run(tenant, int.id, "scopes", at(2))
+        .start_sync_run(
+            tenant,
+            int.id,
+            &psa_ingest::ports::RunKind::parse("scopes"),
+            at(2),
+        )
         .await
         .unwrap();
     store

@@ -25,7 +25,7 @@ impl RunCounts {
     pub fn of(run: &SyncRun) -> Result<Self, serde_json::Error> {
         let number = |key: &str| run.counts.get(key).and_then(Value::as_u64).unwrap_or(0);
         let counts = || run.counts.clone();
-        let report = match (JobKind::parse(&run.kind), run.counts.is_object()) {
+        let report = match (JobKind::parse(run.kind.as_str()), run.counts.is_object()) {
             (_, false) | (None, _) => None,
             (Some(JobKind::Scopes), true) => {
                 Some(JobReport::Scopes(serde_json::from_value(counts())?))
@@ -57,7 +57,7 @@ mod tests {
         SyncRun {
             id: SyncRunId::new(),
             integration_id: IntegrationId::new(),
-            kind: kind.to_owned(),
+            kind: psa_ingest::ports::RunKind::parse(kind),
             started_at: Utc::now(),
             finished_at: Some(Utc::now()),
             outcome: RunOutcome::Succeeded,

@@ -70,7 +70,7 @@ pub async fn run_now<S: Store + ?Sized>(
         .list_scheduled_jobs(tenant, integration)
         .await?
         .iter()
-        .any(|j| j.job == job.as_str());
+        .any(|j| j.job == job.name());
     if !scheduled {
         return Err(SyncError::NotScheduled {
             integration: integration.to_string(),
@@ -78,7 +78,7 @@ pub async fn run_now<S: Store + ?Sized>(
         });
     }
     store
-        .set_job_due(tenant, integration, job.as_str(), Utc::now())
+        .set_job_due(tenant, integration, &job.name(), Utc::now())
         .await?;
     Ok(())
 }
@@ -98,10 +98,10 @@ async fn bring_device_sync_forward<S: Store + ?Sized>(
         .list_scheduled_jobs(tenant, integration)
         .await?
         .into_iter()
-        .find(|j| j.job == Job::Devices.as_str());
+        .find(|j| j.job == Job::Devices.name());
     if job.is_some_and(|j| j.next_due_at > due) {
         store
-            .set_job_due(tenant, integration, Job::Devices.as_str(), due)
+            .set_job_due(tenant, integration, &Job::Devices.name(), due)
             .await?;
     }
     Ok(())

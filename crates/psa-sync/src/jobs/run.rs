@@ -4,7 +4,7 @@
 use crate::SyncError;
 use crate::events::{Observer, SyncEventKind};
 use chrono::{DateTime, Utc};
-use psa_ingest::ports::{RunFinish, RunOutcome, Store, SyncStateUpdate, SyncStatus};
+use psa_ingest::ports::{RunFinish, RunKind, RunOutcome, Store, SyncStateUpdate, SyncStatus};
 use psa_ingest::{IntegrationId, TenantId};
 use std::future::Future;
 use tracing::Instrument;
@@ -25,14 +25,20 @@ pub enum JobKind {
 impl JobKind {
     /// The kinds one run of this kind stands in for: a device sync is full
     /// or incremental, and one replaces the other.
-    fn family(self) -> &'static [&'static str] {
+    fn family(self) -> &'static [RunKind] {
+        const SCOPES: &[RunKind] = &[RunKind::Scopes];
+        const DEVICES: &[RunKind] = &[RunKind::DevicesFull, RunKind::DevicesIncremental];
+        const INCIDENTS: &[RunKind] = &[RunKind::Incidents];
         match self {
-            Self::Scopes => &["scopes"],
-            Self::DevicesFull | Self::DevicesIncremental => {
-                &["devices_full", "devices_incremental"]
-            }
-            Self::Incidents => &["incidents"],
+            Self::Scopes => SCOPES,
+            Self::DevicesFull | Self::DevicesIncremental => DEVICES,
+            Self::Incidents => INCIDENTS,
         }
+    }
+
+    /// The `sync_runs.kind` of a run of this kind.
+    pub fn run_kind(self) -> RunKind {
+        RunKind::parse(self.as_str())
     }
 
     /// The kind a `sync_runs.kind` value names; `None` for one this
@@ -107,7 +113,7 @@ where
         .await?;
     let started_at = Utc::now();
     let run = store
-        .start_sync_run(tenant, integration, kind.as_str(), started_at)
+        .start_sync_run(tenant, integration, &kind.run_kind(), started_at)
         .await?;
     store
         .update_sync_state(

@@ -285,7 +285,7 @@ async fn run_leased<S: Store + ?Sized + 'static>(
     );
     async {
         let store = inner.store.as_ref();
-        let Some(job) = Job::parse(&lease.job) else {
+        let Some(job) = Job::of(&lease.job) else {
             tracing::error!("unknown job on the schedule; put off by a day");
             release(store, &lease, Utc::now() + TimeDelta::days(1)).await;
             return JobEnd::Failed;

@@ -610,7 +610,7 @@ impl<S: Store + ?Sized> SyncRunStore for FaultyStore<S> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        kind: &str,
+        kind: &RunKind,
         started_at: DateTime<Utc>,
     ) -> StoreResult<SyncRunId> {
         self.write(
@@ -648,7 +648,7 @@ impl<S: Store + ?Sized> SyncRunStore for FaultyStore<S> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        kinds: &[&str],
+        kinds: &[RunKind],
         outcome: RunOutcome,
         error: &str,
     ) -> StoreResult<u64> {
@@ -667,7 +667,7 @@ impl<S: Store + ?Sized> ScheduleStore for FaultyStore<S> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        job: &str,
+        job: &JobName,
         due_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.enter().await;
@@ -680,7 +680,7 @@ impl<S: Store + ?Sized> ScheduleStore for FaultyStore<S> {
         &self,
         tenant: TenantId,
         integration: IntegrationId,
-        job: &str,
+        job: &JobName,
         due_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.enter().await;
