@@ -1,6 +1,7 @@
 //! The PSA integration layer in one dependency.
 //!
-//! - [`store`]: persistence on PostgreSQL or embedded SQLite (feature `store`);
+//! - [`store`]: persistence on PostgreSQL or embedded SQLite (features
+//!   `postgres`, `sqlite`; each builds only its own driver);
 //! - [`registry`]: provider descriptors, categories, edition gating;
 //! - [`tanium`] and [`huntress`]: the providers (features `tanium`, `huntress`);
 //! - [`sync`]: jobs, the schedule and the multi-tenant worker (feature `sync`);
@@ -23,7 +24,7 @@ pub use uuid;
 
 #[cfg(feature = "huntress")]
 pub use huntress;
-#[cfg(feature = "store")]
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use psa_store as store;
 #[cfg(feature = "sync")]
 pub use psa_sync as sync;
@@ -33,7 +34,7 @@ pub use tanium_gateway as tanium;
 pub mod prelude;
 
 /// The workspace README's program, run as a doc test.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sqlite", feature = "tanium", feature = "sync"))]
 #[doc = include_str!("../../../README.md")]
 pub struct WorkspaceReadme;
 

@@ -19,3 +19,13 @@ impl fmt::Display for Backend {
         })
     }
 }
+
+impl Backend {
+    /// The psa-store feature that builds this backend.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Sqlite => "sqlite",
+        }
+    }
+}

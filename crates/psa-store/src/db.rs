@@ -23,28 +23,36 @@ pub(crate) struct Db<P> {
 /// The store of the backend in use.
 #[derive(Clone)]
 pub(crate) enum Pools {
+    #[cfg(feature = "postgres")]
     Postgres(Db<sqlx::PgPool>),
+    #[cfg(feature = "sqlite")]
     Sqlite(Db<sqlx::SqlitePool>),
 }
 
 impl Pools {
     pub(crate) fn backend(&self) -> Backend {
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(_) => Backend::Sqlite,
         }
     }
 
     pub(crate) fn keys_mut(&mut self) -> &mut Keys {
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(db) => &mut db.keys,
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(db) => &mut db.keys,
         }
     }
 
     pub(crate) fn keys(&self) -> &Keys {
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(db) => &db.keys,
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(db) => &db.keys,
         }
     }
@@ -53,10 +61,12 @@ impl Pools {
     pub(crate) fn fenced(&self, fence: Fence) -> Self {
         let fence = Some(Arc::new(fence));
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(db) => Self::Postgres(Db {
                 fence,
                 ..db.clone()
             }),
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(db) => Self::Sqlite(Db {
                 fence,
                 ..db.clone()
@@ -66,7 +76,9 @@ impl Pools {
 
     pub(crate) fn fence(&self) -> Option<&Fence> {
         match self {
+            #[cfg(feature = "postgres")]
             Self::Postgres(db) => db.fence.as_deref(),
+            #[cfg(feature = "sqlite")]
             Self::Sqlite(db) => db.fence.as_deref(),
         }
     }
@@ -139,7 +151,9 @@ any_id!(
 macro_rules! on_db {
     ($pools:expr, $db:ident => $body:expr) => {
         match $pools {
+            #[cfg(feature = "postgres")]
             $crate::db::Pools::Postgres($db) => $body,
+            #[cfg(feature = "sqlite")]
             $crate::db::Pools::Sqlite($db) => $body,
         }
     };

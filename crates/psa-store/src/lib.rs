@@ -58,17 +58,24 @@
 //! With the `test-util` feature, `psa_store::test_util` opens a fresh, migrated store
 //! on each backend.
 
+#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+compile_error!(
+    "psa-store needs a backend: enable its `postgres` or `sqlite` feature (or both, the default)"
+);
+
 mod asset_rules;
 mod backend;
 mod db;
 mod errors;
 mod open;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod rows;
 mod scope_rules;
 mod sealing;
 mod secret_key;
 mod seed;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod storable;
 mod store;

@@ -4,7 +4,9 @@ use crate::SecretKey;
 use crate::backend::Backend;
 use crate::db::{Db, Keys, Pools};
 use crate::store::PsaStore;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use std::str::FromStr as _;
 use std::time::Duration;
@@ -34,6 +36,12 @@ impl Backend {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
+    /// psa-store was built without this backend's feature.
+    #[error("this build has no {backend} backend: enable psa-store's `{}` feature", backend.feature())]
+    NotBuilt {
+        /// The backend the URL names.
+        backend: Backend,
+    },
     /// The URL's scheme names no supported database.
     #[error(
         "unsupported database URL scheme {scheme:?}: use postgres://, postgresql://, sqlite://PATH or sqlite::memory:"
@@ -173,16 +181,20 @@ impl PsaStore {
             previous: options.previous_keys.clone(),
         };
         let pools = match backend {
+            #[cfg(feature = "postgres")]
             Backend::Postgres => Pools::Postgres(Db {
                 pool: connect_postgres(url, &options).await?,
                 fence: None,
                 keys,
             }),
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => Pools::Sqlite(Db {
                 pool: connect_sqlite(url, &options).await?,
                 fence: None,
                 keys,
             }),
+            #[allow(unreachable_patterns)]
+            backend => return Err(OpenError::NotBuilt { backend }),
         };
         let store = Self::from_pools(pools);
         if options.run_migrations {
@@ -194,7 +206,9 @@ impl PsaStore {
     /// Applies pending migrations of this store's backend.
     pub async fn migrate(&self) -> Result<(), OpenError> {
         let result = match self.pools() {
+            #[cfg(feature = "postgres")]
             Pools::Postgres(db) => crate::postgres::dialect::MIGRATOR.run(&db.pool).await,
+            #[cfg(feature = "sqlite")]
             Pools::Sqlite(db) => crate::sqlite::dialect::MIGRATOR.run(&db.pool).await,
         };
         result.map_err(|source| OpenError::Migrate {
@@ -210,6 +224,7 @@ fn invalid_url(err: &sqlx::Error) -> OpenError {
     }
 }
 
+#[cfg(feature = "postgres")]
 async fn connect_postgres(url: &str, options: &OpenOptions) -> Result<sqlx::PgPool, OpenError> {
     let connect = PgConnectOptions::from_str(url).map_err(|e| invalid_url(&e))?;
     PgPoolOptions::new()
@@ -223,6 +238,7 @@ async fn connect_postgres(url: &str, options: &OpenOptions) -> Result<sqlx::PgPo
         })
 }
 
+#[cfg(feature = "sqlite")]
 async fn connect_sqlite(url: &str, options: &OpenOptions) -> Result<sqlx::SqlitePool, OpenError> {
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     let mut connect = SqliteConnectOptions::from_str(url)

@@ -82,17 +82,21 @@ impl PsaStore {
 
     /// The PostgreSQL pool, when on PostgreSQL (for benchmarks and tools
     /// that need raw SQL; the ports are the normal way in).
+    #[cfg(feature = "postgres")]
     pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
         match &self.pools {
             Pools::Postgres(db) => Some(&db.pool),
+            #[cfg(feature = "sqlite")]
             Pools::Sqlite(_) => None,
         }
     }
 
     /// The SQLite pool, when on SQLite.
+    #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
         match &self.pools {
             Pools::Sqlite(db) => Some(&db.pool),
+            #[cfg(feature = "postgres")]
             Pools::Postgres(_) => None,
         }
     }
