@@ -41,6 +41,16 @@ fn describes_itself_and_checks_only_client_settings() {
     assert_eq!(error.fields(), ["api_base_url"]);
 }
 
+#[test]
+fn settings_with_a_url_the_service_does_not_allow_are_refused_when_checked() {
+    let local = json!({"api_base_url": "http://127.0.0.1:9"});
+    assert!(provider().validate_settings(&local).is_ok());
+    let error = HuntressProvider::new()
+        .validate_settings(&json!({"api_base_url": "https://169.254.169.254"}))
+        .unwrap_err();
+    assert_eq!(error.fields(), ["api_base_url"]);
+}
+
 #[tokio::test]
 async fn test_connection_reads_the_account() {
     let sim = HuntressSim::start().await;

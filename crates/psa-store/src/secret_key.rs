@@ -152,6 +152,34 @@ impl SecretKey {
         }
     }
 
+    /// The key for the database `url` names, with no setup on SQLite: the
+    /// key [`from_env`](Self::from_env) when `PSA_SECRET_KEY` or
+    /// `PSA_SECRET_KEY_FILE` is set; else a SQLite file keeps its key in the
+    /// file beside it ([`load_or_create_file`](Self::load_or_create_file) of
+    /// [`key_file_beside`](Self::key_file_beside)) and an in-memory database
+    /// gets a fresh key; any other database (PostgreSQL) needs the
+    /// variables.
+    ///
+    /// ```
+    /// use psa_store::SecretKey;
+    /// assert!(SecretKey::for_url("sqlite::memory:").is_ok());
+    /// ```
+    pub fn for_url(url: &str) -> Result<Self, SecretKeyError> {
+        if std::env::var_os(SECRET_KEY_ENV).is_some()
+            || std::env::var_os(SECRET_KEY_FILE_ENV).is_some()
+        {
+            return Self::from_env();
+        }
+        let sqlite = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"));
+        match sqlite.map(|path| path.split('?').next().unwrap_or(path)) {
+            Some(":memory:" | "") => Ok(Self::generate()),
+            Some(path) => Self::load_or_create_file(Self::key_file_beside(path)),
+            None => Self::from_env(),
+        }
+    }
+
     /// The conventional key file for a SQLite database file: the same path
     /// with `.key` appended (`data/psa.db` -> `data/psa.db.key`).
     pub fn key_file_beside(database_path: impl AsRef<Path>) -> PathBuf {

@@ -66,6 +66,21 @@ async fn describes_itself_and_checks_settings() {
     assert_eq!(error.fields(), ["gateway_url", "page_size"]);
 }
 
+#[test]
+fn settings_with_a_url_the_service_does_not_allow_are_refused_when_checked() {
+    let local = json!({"gateway_url": "http://127.0.0.1:9/graphql"});
+    assert!(
+        TaniumProvider::new()
+            .with_url_policy(tanium_gateway::UrlPolicy::loopback())
+            .validate_settings(&local)
+            .is_ok()
+    );
+    // The default policy: https to public addresses only.
+    let error = TaniumProvider::new().validate_settings(&local).unwrap_err();
+    assert_eq!(error.fields(), ["gateway_url", "asset_api_url"]);
+    assert!(error.to_string().contains("https only"), "{error}");
+}
+
 #[tokio::test]
 async fn bad_settings_and_secrets_are_refused_before_any_request() {
     let sim = sim().await;

@@ -211,8 +211,18 @@ impl Provider for HuntressProvider {
         &[SECRET_API_KEY, SECRET_API_SECRET]
     }
 
+    /// The settings' shape, and the API URL against the service's URL
+    /// policy (as far as the URL tells: a host name is checked again where
+    /// it resolves, when a request is made).
     fn validate_settings(&self, settings: &serde_json::Value) -> Result<(), SettingsError> {
-        HuntressSettings::from_json(settings).map(|_| ())
+        let settings = HuntressSettings::from_json(settings)?;
+        match self.url_policy.check(&settings.api_base_url) {
+            Ok(_) => Ok(()),
+            Err(refused) => Err(SettingsError::new(vec![psa_registry::FieldError::new(
+                HuntressSettings::API_BASE_URL,
+                refused.to_string(),
+            )])),
+        }
     }
 
     /// Validates the settings and calls `GET /v1/account`: the account name,

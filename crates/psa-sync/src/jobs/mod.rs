@@ -17,7 +17,7 @@ pub use counts::RunCounts;
 pub use dispatch::{JobRequest, run_job};
 pub use mapping::{map_scope, run_now, set_scope_switches};
 pub use run::JobKind;
-pub use settings::update_section;
+pub use settings::{update_section, update_settings};
 pub use sync::JobReport;
 
 use crate::SyncError;

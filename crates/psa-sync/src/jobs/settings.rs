@@ -8,6 +8,7 @@ use psa_ingest::ports::{Store, StoreError};
 use psa_ingest::settings::{FieldError, SettingsError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 /// How often a change is re-applied when another writer changed the
 /// settings between the read and the write.
@@ -49,6 +50,52 @@ where
             SettingsError::new(vec![FieldError::new(key, message)]),
         ))
     };
+    let mut section = None;
+    update_settings(store, tenant, integration, |settings| {
+        let mut typed: T = match settings.get(key) {
+            None | Some(Value::Null) => T::default(),
+            Some(value) => {
+                serde_json::from_value(value.clone()).map_err(|e| invalid(e.to_string()))?
+            }
+        };
+        change(&mut typed);
+        let value = serde_json::to_value(&typed).map_err(|e| invalid(e.to_string()))?;
+        settings.insert(key.to_owned(), value);
+        section = Some(typed);
+        Ok(())
+    })
+    .await?;
+    Ok(section.expect("the change ran"))
+}
+
+/// Lets `change` edit an integration's settings object (a setting removed
+/// is removed) and writes it back by compare-and-set on the settings
+/// version; a concurrent change is re-read and `change` applied again, and
+/// nothing is written when the settings did not change. An error from
+/// `change` ends it with nothing written. Returns the settings as they now
+/// stand.
+///
+/// ```no_run
+/// # async fn demo<S: psa_ingest::ports::Store + ?Sized>(
+/// #     store: &S, tenant: psa_ingest::TenantId, integration: psa_ingest::IntegrationId,
+/// # ) -> Result<(), psa_sync::SyncError> {
+/// // The simulator listens on a new port each run.
+/// psa_sync::jobs::update_settings(store, tenant, integration, |s| {
+///     s.insert("gateway_url".into(), "http://127.0.0.1:4100/graphql".into());
+///     Ok(())
+/// })
+/// .await?;
+/// # Ok(()) }
+/// ```
+pub async fn update_settings<S>(
+    store: &S,
+    tenant: TenantId,
+    integration: IntegrationId,
+    mut change: impl FnMut(&mut Map<String, Value>) -> Result<(), SyncError>,
+) -> Result<Value, SyncError>
+where
+    S: Store + ?Sized,
+{
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -56,32 +103,25 @@ where
             .get_integration(tenant, integration)
             .await?
             .ok_or_else(|| SyncError::IntegrationNotFound(integration.to_string()))?;
-        let mut settings = match record.settings {
-            serde_json::Value::Object(map) => map,
-            _ => serde_json::Map::new(),
+        let mut settings = match &record.settings {
+            Value::Object(map) => map.clone(),
+            _ => Map::new(),
         };
-        let mut section: T = match settings.get(key) {
-            None | Some(serde_json::Value::Null) => T::default(),
-            Some(value) => {
-                serde_json::from_value(value.clone()).map_err(|e| invalid(e.to_string()))?
-            }
-        };
-        change(&mut section);
-        let value = serde_json::to_value(&section).map_err(|e| invalid(e.to_string()))?;
-        if settings.get(key) == Some(&value) {
-            return Ok(section);
+        change(&mut settings)?;
+        let settings = Value::Object(settings);
+        if settings == record.settings {
+            return Ok(settings);
         }
-        settings.insert(key.to_owned(), value);
         match store
             .update_settings(
                 tenant,
                 integration,
                 record.settings_version,
-                serde_json::Value::Object(settings),
+                settings.clone(),
             )
             .await
         {
-            Ok(_) => return Ok(section),
+            Ok(_) => return Ok(settings),
             Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => continue,
             Err(error) => return Err(error.into()),
         }

@@ -21,6 +21,39 @@ pub enum JobReport {
     Incidents(IncidentPollReport),
 }
 
+/// One line of counts, as an operator reads it: `40 found, 3 new, 2
+/// matched, 1 unmapped` for a scope sync.
+impl std::fmt::Display for JobReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Scopes(r) => write!(
+                f,
+                "{} found, {} new, {} matched, {} unmapped",
+                r.discovered,
+                r.created.len(),
+                r.auto_matched.len(),
+                r.unmapped.len()
+            ),
+            Self::Devices(r) => write!(
+                f,
+                "{} received, {} created, {} updated, {} unchanged, {} retired, {} quarantined",
+                r.received, r.created, r.updated, r.unchanged, r.tombstoned, r.quarantined
+            ),
+            Self::Incidents(r) => write!(
+                f,
+                "{} received, {} tickets created, {} notes, {} closed, {} unchanged, {} assets linked, {} quarantined",
+                r.received,
+                r.tickets_created,
+                r.notes_added,
+                r.tickets_closed,
+                r.unchanged,
+                r.assets_linked,
+                r.quarantined
+            ),
+        }
+    }
+}
+
 /// A step's record: the report's counts plus the records the connection
 /// skipped and the integration's records in quarantine, and every problem
 /// (a skipped or quarantined record is one: the run partly failed, though

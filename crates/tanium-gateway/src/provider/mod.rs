@@ -142,8 +142,22 @@ impl Provider for TaniumProvider {
         &[API_TOKEN_SECRET]
     }
 
+    /// The settings' shape, and their URLs against the service's URL
+    /// policy (as far as the URL tells: a host name is checked again where
+    /// it resolves, when a request is made).
     fn validate_settings(&self, settings: &serde_json::Value) -> Result<(), SettingsError> {
-        TaniumSettings::from_json(settings).map(|_| ())
+        let settings = TaniumSettings::from_json(settings)?;
+        let refused = [
+            ("gateway_url", &settings.gateway_url),
+            ("asset_api_url", &settings.asset_api_url),
+        ]
+        .into_iter()
+        .filter_map(|(field, url)| {
+            let refused = self.url_policy.check(url.as_str()).err()?;
+            Some(psa_registry::FieldError::new(field, refused.to_string()))
+        })
+        .collect();
+        SettingsError::check(refused)
     }
 
     async fn test_connection(

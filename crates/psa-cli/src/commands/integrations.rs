@@ -1,0 +1,322 @@
+//! `psa integration add|list|show`, `psa connect`, `psa disconnect`.
+
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::{self, Row, or_dash};
+use psa_integrations::ingest::ports::Integration;
+use psa_integrations::prelude::*;
+use psa_integrations::secrecy::SecretString;
+use psa_integrations::sync::jobs::{self, RunCounts};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::io::{BufRead, IsTerminal};
+
+#[derive(Serialize)]
+struct IntegrationRow {
+    id: IntegrationId,
+    provider: String,
+    status: String,
+    connected: bool,
+    last_sync_at: Option<String>,
+    error: Option<String>,
+}
+
+impl IntegrationRow {
+    fn of(i: &Integration) -> Self {
+        Self {
+            id: i.id,
+            provider: i.provider.as_str().to_owned(),
+            status: i.sync_status.as_str().to_owned(),
+            connected: i.connected_at.is_some(),
+            last_sync_at: i.last_sync_at.map(|t| t.to_rfc3339()),
+            error: i.sync_error.clone(),
+        }
+    }
+}
+
+impl Row for IntegrationRow {
+    const HEADERS: &'static [&'static str] = &[
+        "id",
+        "provider",
+        "status",
+        "connected",
+        "last sync",
+        "error",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.provider.clone(),
+            self.status.clone(),
+            if self.connected { "yes" } else { "no" }.to_owned(),
+            or_dash(self.last_sync_at.as_deref()),
+            or_dash(self.error.as_deref()),
+        ]
+    }
+}
+
+pub(super) async fn add(ctx: &Context, provider: &str, pairs: &[String]) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let known = || {
+        ctx.registry
+            .descriptors()
+            .map(|d| d.id.as_str().to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let id = ProviderId::new(provider)
+        .map_err(|e| CliError::usage(format!("provider {provider:?}: {e} (known: {})", known())))?;
+    let found = ctx
+        .registry
+        .get(&id)
+        .map_err(|e| CliError::usage(format!("{e} (known: {})", known())))?;
+    let settings = Value::Object(parse_settings(pairs)?);
+    found
+        .validate_settings(&settings)
+        .map_err(|e| CliError::usage(format!("settings for {provider}: {e}")))?;
+    let created = ctx
+        .store
+        .create_integration(
+            tenant,
+            NewIntegration {
+                provider: id,
+                instance_url: None,
+                settings,
+            },
+        )
+        .await?;
+    output::one(
+        ctx.json,
+        &IntegrationRow::of(&created),
+        &created.id.to_string(),
+    );
+    output::note(
+        ctx.json,
+        &format!(
+            "next: `psa connect {}` with the provider's secrets",
+            created.id
+        ),
+    );
+    Ok(())
+}
+
+/// `key=value` pairs as settings: numbers and `true`/`false` as such, the
+/// rest as text.
+fn parse_settings(pairs: &[String]) -> Result<Map<String, Value>, CliError> {
+    let mut settings = Map::new();
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(CliError::usage(format!(
+                "--setting {pair:?}: expected KEY=VALUE"
+            )));
+        };
+        let value = match serde_json::from_str::<Value>(value) {
+            Ok(typed @ (Value::Number(_) | Value::Bool(_))) => typed,
+            _ => Value::from(value),
+        };
+        settings.insert(key.trim().to_owned(), value);
+    }
+    Ok(settings)
+}
+
+pub(super) async fn list(ctx: &Context) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let rows: Vec<_> = ctx
+        .store
+        .list_integrations(tenant)
+        .await?
+        .iter()
+        .map(IntegrationRow::of)
+        .collect();
+    output::rows(
+        ctx.json,
+        &rows,
+        "no integrations yet: `psa integration add tanium|huntress`",
+    );
+    Ok(())
+}
+
+pub(super) async fn show(ctx: &Context, named: &str) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let integration = ctx.integration(tenant, named).await?;
+    let jobs = ctx
+        .store
+        .list_scheduled_jobs(tenant, integration.id)
+        .await?;
+    let runs = ctx.store.list_sync_runs(tenant, integration.id, 5).await?;
+    let quarantined = ctx.store.count_quarantined(tenant, integration.id).await?;
+    if ctx.json {
+        let value = json!({
+            "integration": IntegrationRow::of(&integration),
+            "connected_at": integration.connected_at.map(|t| t.to_rfc3339()),
+            "settings": integration.settings,
+            "jobs": jobs.iter().map(|j| json!({
+                "job": j.job.as_str(),
+                "next_due_at": j.next_due_at.to_rfc3339(),
+                "lease_holder": j.lease_holder,
+            })).collect::<Vec<_>>(),
+            "in_quarantine": quarantined,
+            "runs": runs.iter().map(super::reads::RunRow::of).collect::<Vec<_>>(),
+        });
+        output::one(true, &value, "");
+        return Ok(());
+    }
+    let mut text = format!(
+        "integration {}\nprovider    {}\nstatus      {}\nconnected   {}\nlast sync   {}\nerror       {}\nquarantine  {quarantined} records",
+        integration.id,
+        integration.provider.as_str(),
+        integration.sync_status.as_str(),
+        or_dash(integration.connected_at.map(|t| t.to_rfc3339())),
+        or_dash(integration.last_sync_at.map(|t| t.to_rfc3339())),
+        or_dash(integration.sync_error.as_deref()),
+    );
+    for job in &jobs {
+        text.push_str(&format!(
+            "\njob         {:<10} next due {}{}",
+            job.job.as_str(),
+            job.next_due_at.to_rfc3339(),
+            job.lease_holder
+                .as_deref()
+                .map(|h| format!(", running on {h}"))
+                .unwrap_or_default()
+        ));
+    }
+    for run in &runs {
+        let counts = RunCounts::of(run)
+            .ok()
+            .and_then(|c| c.report)
+            .map(|r| r.to_string());
+        text.push_str(&format!(
+            "\nrun         {} {:<19} {:<15} {}{}",
+            run.started_at.format("%Y-%m-%d %H:%M:%S"),
+            run.kind.as_str(),
+            run.outcome.as_str(),
+            or_dash(counts),
+            run.error
+                .as_deref()
+                .map(|e| format!(" error: {e}"))
+                .unwrap_or_default()
+        ));
+    }
+    output::one(false, &(), &text);
+    Ok(())
+}
+
+pub(super) async fn connect(ctx: &Context, named: &str) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let integration = ctx.integration(tenant, named).await?;
+    let provider = ctx
+        .registry
+        .get(&integration.provider)
+        .map_err(CliError::usage)?;
+    let mut secrets = ProviderSecrets::new();
+    for name in provider.secret_names() {
+        let variable = secret_variable(integration.provider.as_str(), name);
+        secrets = secrets.with(*name, secret(&variable)?);
+    }
+    let (info, scopes) =
+        jobs::connect(ctx.ports(), &ctx.registry, tenant, integration.id, &secrets).await?;
+    let account = info
+        .account_name
+        .unwrap_or_else(|| "the account".to_owned());
+    let text = match &scopes {
+        Some(s) => format!(
+            "connected to {account}: {} scopes found, {} newly matched to a client by name, {} unmapped",
+            s.discovered,
+            s.auto_matched.len(),
+            s.unmapped.len()
+        ),
+        None => format!("connected to {account}"),
+    };
+    let value = json!({
+        "integration": integration.id,
+        "account": account,
+        "scopes": scopes.as_ref().map(|s| json!({
+            "discovered": s.discovered,
+            "auto_matched": s.auto_matched.len(),
+            "unmapped": s.unmapped.len(),
+        })),
+    });
+    output::one(ctx.json, &value, &text);
+    Ok(())
+}
+
+/// The variable a provider's secret is read from: `TANIUM_API_TOKEN` for
+/// Tanium's `api_token`.
+fn secret_variable(provider: &str, secret: &str) -> String {
+    format!("{provider}_{secret}")
+        .to_uppercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+}
+
+/// A secret from its variable or, when unset, one line of standard input.
+fn secret(variable: &str) -> Result<SecretString, CliError> {
+    if let Ok(value) = std::env::var(variable)
+        && !value.is_empty()
+    {
+        return Ok(SecretString::from(value));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprint!("{variable} (not set; type it, input is shown): ");
+        }
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::usage(format!("reading {variable} from standard input: {e}")))?;
+    let value = line.trim_end_matches(['\r', '\n']);
+    if value.is_empty() {
+        return Err(CliError::usage(format!(
+            "set {variable} or give it on standard input (never as an argument)"
+        )));
+    }
+    Ok(SecretString::from(value.to_owned()))
+}
+
+pub(super) async fn disconnect(ctx: &Context, named: &str) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let integration = ctx.integration(tenant, named).await?;
+    jobs::disconnect(ctx.ports(), &ctx.registry, tenant, integration.id).await?;
+    output::one(
+        ctx.json,
+        &json!({ "integration": integration.id, "connected": false }),
+        &format!("disconnected {}", integration.id),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_read_from_the_variables_the_examples_use() {
+        assert_eq!(secret_variable("tanium", "api_token"), "TANIUM_API_TOKEN");
+        assert_eq!(
+            secret_variable("huntress", "api_secret"),
+            "HUNTRESS_API_SECRET"
+        );
+    }
+
+    #[test]
+    fn settings_keep_numbers_and_booleans_and_read_the_rest_as_text() {
+        let settings = parse_settings(&[
+            "page_size=20".into(),
+            "asset_api_fallback=false".into(),
+            "gateway_url=https://x.example/graphql?a=b".into(),
+        ])
+        .unwrap();
+        assert_eq!(
+            Value::Object(settings),
+            json!({"page_size": 20, "asset_api_fallback": false, "gateway_url": "https://x.example/graphql?a=b"})
+        );
+        assert!(matches!(
+            parse_settings(&["page_size".into()]),
+            Err(CliError::Usage(_))
+        ));
+    }
+}
