@@ -1,20 +1,17 @@
-//! Registers the built-in providers and prints, for each edition, what a
-//! tenant is offered, grouped by category.
+//! Prints, for each edition, what a tenant is offered: the built-in
+//! providers grouped by category, with the secrets each needs.
+//!
+//! ```text
+//! cargo run --example providers
+//! ```
 
 #![allow(clippy::print_stdout)]
 
-use huntress::provider::HuntressProvider;
-use psa_registry::{Edition, FeatureFlags, ProviderRegistry};
-use tanium_gateway::provider::TaniumProvider;
+use psa_integrations::registry::{Edition, FeatureFlags};
+use psa_integrations::{UrlPolicy, builtin_registry};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut registry = ProviderRegistry::new();
-    registry.register(Box::new(
-        TaniumProvider::new().with_url_policy(tanium_gateway::UrlPolicy::loopback()),
-    ))?;
-    registry.register(Box::new(
-        HuntressProvider::new().with_url_policy(huntress::UrlPolicy::loopback()),
-    ))?;
+fn main() {
+    let registry = builtin_registry(UrlPolicy::default());
     for edition in [Edition::Community, Edition::Enterprise] {
         println!("{edition:?} edition:");
         let groups = registry.available(edition, &FeatureFlags::default());
@@ -32,5 +29,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    Ok(())
 }

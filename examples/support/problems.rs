@@ -1,12 +1,12 @@
 //! What went wrong in a run, told plainly: the runs that failed or partly
 //! failed, and the records waiting in quarantine with their errors.
 
-use chrono::{DateTime, Utc};
-use psa_ingest::ports::{
+use psa_integrations::chrono::{DateTime, Utc};
+use psa_integrations::ingest::ports::{
     QuarantineFilter, QuarantineStore as _, RunOutcome, StoreError, SyncRunStore as _,
 };
-use psa_ingest::{IntegrationId, TenantId};
-use psa_store::PsaStore;
+use psa_integrations::ingest::{IntegrationId, TenantId};
+use psa_integrations::store::PsaStore;
 
 /// Quarantined records listed per integration (the count covers all).
 const LISTED: i64 = 10;

@@ -240,6 +240,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_sqlite_file_keeps_its_key_beside_it_and_memory_needs_none() {
+        if std::env::var_os(SECRET_KEY_ENV).is_some()
+            || std::env::var_os(SECRET_KEY_FILE_ENV).is_some()
+        {
+            return; // The variables win; nothing here to check.
+        }
+        let path =
+            std::env::temp_dir().join(format!("psa-key-{}.db", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let first = SecretKey::for_url(&url).unwrap();
+        let again = SecretKey::for_url(&url).unwrap();
+        assert_eq!(first.bytes(), again.bytes());
+        assert!(SecretKey::key_file_beside(&path).exists());
+        let _ = std::fs::remove_file(SecretKey::key_file_beside(&path));
+        assert!(SecretKey::for_url("sqlite::memory:").is_ok());
+        assert!(matches!(
+            SecretKey::for_url("postgres://localhost/psa"),
+            Err(SecretKeyError::NotConfigured)
+        ));
+    }
+
+    #[test]
     fn base64_round_trip_and_length_check() {
         let key = SecretKey::generate();
         let parsed = SecretKey::from_base64(&key.to_base64_unprotected()).unwrap();

@@ -6,6 +6,9 @@ pub mod huntress;
 /// A stateful Tanium Gateway (GraphQL) and Asset API simulator over HTTP (wiremock), with fault injection.
 pub mod tanium;
 
+/// The quickstart's fixed dataset on both simulators.
+pub mod demo;
+
 /// A store wrapper that counts, fails and pauses writes, for crash-consistency and fencing tests.
 pub mod store;
 pub mod vendor_json;

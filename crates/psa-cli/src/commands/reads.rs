@@ -5,7 +5,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Row, or_dash};
 use psa_integrations::ingest::AssetId;
-use psa_integrations::ingest::ports::{AssetFilter, PageRequest, SyncRun};
+use psa_integrations::ingest::ports::{AssetFilter, PageRequest, SyncRun, all_pages};
 use psa_integrations::prelude::*;
 use psa_integrations::sync::jobs::RunCounts;
 use serde::Serialize;
@@ -121,12 +121,13 @@ pub(super) async fn assets(
         },
         include_inactive: inactive,
     };
-    let mut rows = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let assets = ctx.store.list_assets(tenant, &filter, page).await?;
-        let last = assets.len() < page.limit as usize;
-        rows.extend(assets.into_iter().map(|a| AssetRow {
+    let assets = all_pages(PageRequest::MAX_LIMIT, |page| {
+        ctx.store.list_assets(tenant, &filter, page)
+    })
+    .await?;
+    let rows: Vec<_> = assets
+        .into_iter()
+        .map(|a| AssetRow {
             id: a.id,
             name: a.name,
             client: a.client_name,
@@ -135,12 +136,8 @@ pub(super) async fn assets(
             agent_status: a.agent_status,
             serial_number: a.serial_number,
             last_seen_at: a.last_seen_at.map(|t| t.to_rfc3339()),
-        }));
-        if last {
-            break;
-        }
-        page = page.next();
-    }
+        })
+        .collect();
     output::rows(ctx.json, &rows, "no assets");
     Ok(())
 }
@@ -183,37 +180,30 @@ pub(super) async fn tickets(ctx: &Context, named: &str) -> Result<(), CliError> 
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let mut rows = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let tickets = ctx
-            .store
+    let tickets = all_pages(PageRequest::MAX_LIMIT, |page| {
+        ctx.store
             .list_integration_tickets(tenant, integration.id, page)
-            .await?;
-        let last = tickets.len() < page.limit as usize;
-        rows.extend(tickets.into_iter().map(|t| {
-            TicketRow {
-                number: t.ticket.ticket_number,
-                client: clients
-                    .get(&t.ticket.client_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                state: if t.ticket.closed_at.is_some() {
-                    "closed"
-                } else {
-                    "open"
-                },
-                severity: t.alert.severity,
-                alert: t.alert.external_alert_id,
-                assets: t.assets.len(),
-                title: t.ticket.title,
-            }
-        }));
-        if last {
-            break;
-        }
-        page = page.next();
-    }
+    })
+    .await?;
+    let rows: Vec<_> = tickets
+        .into_iter()
+        .map(|t| TicketRow {
+            number: t.ticket.ticket_number,
+            client: clients
+                .get(&t.ticket.client_id)
+                .cloned()
+                .unwrap_or_default(),
+            state: if t.ticket.closed_at.is_some() {
+                "closed"
+            } else {
+                "open"
+            },
+            severity: t.alert.severity,
+            alert: t.alert.external_alert_id,
+            assets: t.assets.len(),
+            title: t.ticket.title,
+        })
+        .collect();
     output::rows(ctx.json, &rows, "no tickets");
     Ok(())
 }

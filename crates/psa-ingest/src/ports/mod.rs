@@ -34,7 +34,7 @@ pub use kinds::{JobName, RunKind};
 pub use quarantine::{
     Pipeline, QuarantineEntry, QuarantineFilter, QuarantineStore, QuarantinedRecord, RetryBackoff,
 };
-pub use reads::{AssetFilter, AssetSummary, IntegrationTicket, PageRequest, ReadStore};
+pub use reads::{AssetFilter, AssetSummary, IntegrationTicket, PageRequest, ReadStore, all_pages};
 pub use schedules::{Fence, Lease, ScheduleStore, ScheduledJob};
 pub use scopes::{
     MappingDecision, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeSyncState,

@@ -35,6 +35,36 @@ impl PageRequest {
     }
 }
 
+/// Every row of a paged listing, page after page of `page_size` (at most
+/// [`PageRequest::MAX_LIMIT`]) until a short page: for tools and small
+/// tenants; a screen should page itself.
+///
+/// ```no_run
+/// # async fn demo(store: &dyn psa_ingest::ports::ReadStore, tenant: psa_ingest::TenantId)
+/// # -> psa_ingest::ports::StoreResult<()> {
+/// use psa_ingest::ports::{AssetFilter, all_pages};
+/// let filter = AssetFilter::default();
+/// let assets = all_pages(500, |page| store.list_assets(tenant, &filter, page)).await?;
+/// # let _ = assets; Ok(()) }
+/// ```
+pub async fn all_pages<T, F, Fut>(page_size: u32, mut fetch: F) -> StoreResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<Vec<T>>>,
+{
+    let mut page = PageRequest::first(page_size.clamp(1, PageRequest::MAX_LIMIT));
+    let mut rows = Vec::new();
+    loop {
+        let batch = fetch(page).await?;
+        let short = batch.len() < page.limit as usize;
+        rows.extend(batch);
+        if short {
+            return Ok(rows);
+        }
+        page = page.next();
+    }
+}
+
 /// Which assets to list. The default lists every live asset of the tenant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetFilter {
@@ -127,4 +157,35 @@ pub trait ReadStore: Send + Sync {
         integration: IntegrationId,
         page: PageRequest,
     ) -> StoreResult<Vec<Alert>>;
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn all_pages_reads_until_a_short_page_and_stops_on_an_error() {
+        let rows: Vec<u64> = (0..5).collect();
+        let mut asked = Vec::new();
+        let all = all_pages(2, |page| {
+            asked.push(page.offset);
+            let start = page.offset as usize;
+            let end = (start + page.limit as usize).min(rows.len());
+            let batch = rows[start.min(end)..end].to_vec();
+            async move { Ok(batch) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all, rows);
+        assert_eq!(asked, [0, 2, 4]);
+
+        let failed: StoreResult<Vec<u64>> = all_pages(2, |_| async {
+            Err(super::super::StoreError::NotFound {
+                entity: "asset",
+                id: "x".into(),
+            })
+        })
+        .await;
+        assert!(failed.is_err());
+    }
 }
