@@ -6,7 +6,10 @@ use psa_testkit::tanium::{GroupSpec, TaniumSim};
 use serde_json::Value;
 use std::process::{Command, Output, Stdio};
 
-psa_store::backend_tests!(an_operator_maps_a_group_syncs_and_unmaps_it);
+psa_store::backend_tests!(
+    an_operator_maps_a_group_syncs_and_unmaps_it,
+    the_worker_stops_gracefully_on_sigterm
+);
 
 /// `psa` on one database, as a shell with these variables would run it.
 #[derive(Clone)]
@@ -35,8 +38,8 @@ impl Psa {
         self
     }
 
-    /// Runs `psa ARGS` (stdin empty) and returns its output.
-    async fn run(&self, args: &[&str]) -> Output {
+    /// `psa ARGS` ready to run, stdin empty.
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_psa"));
         command
             .arg("--allow-local-urls")
@@ -51,6 +54,12 @@ impl Psa {
                 command.env(name, value);
             }
         }
+        command
+    }
+
+    /// Runs `psa ARGS` (stdin empty) and returns its output.
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut command = self.command(args);
         tokio::task::spawn_blocking(move || command.output().expect("psa runs"))
             .await
             .expect("joined")
@@ -234,4 +243,50 @@ async fn an_operator_maps_a_group_syncs_and_unmaps_it(store: TestStore) {
     let after = mappings(&psa, integration).await;
     assert_eq!(after[0], ("1".into(), Value::Null, "person".into()));
     assert_eq!(after[2], ("3".into(), "Initech".into(), "person".into()));
+}
+
+async fn the_worker_stops_gracefully_on_sigterm(store: TestStore) {
+    let sim = TaniumSim::builder()
+        .start_generated(&[GroupSpec::new("1", "Acme Corp", 3)])
+        .await;
+    let psa = Psa::new(&store).with("PSA_TENANT", "Ops MSP");
+    psa.ok(&["tenant", "create", "Ops MSP", "--demo"]).await;
+    let gateway = format!("gateway_url={}", sim.gateway_url());
+    let integration = psa
+        .ok(&["integration", "add", "tanium", "--setting", &gateway])
+        .await;
+    let integration = integration.trim().to_owned();
+    let psa = psa.with("TANIUM_API_TOKEN", &sim.token());
+    psa.ok(&["connect", &integration]).await;
+
+    let mut command =
+        psa.clone()
+            .with("PSA_WORKER_TICK_SECONDS", "1")
+            .command(&["worker", "--concurrency", "2"]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let stopped = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut child = command.spawn().expect("psa worker starts");
+        // Its first line says it is running: then it has its signal handler.
+        let stderr = child.stderr.take().expect("piped");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let first = lines.next().expect("a line").expect("utf-8");
+        assert!(first.contains("running every tenant's due jobs"), "{first}");
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        child.wait_with_output().expect("the worker exits")
+    })
+    .await
+    .expect("joined");
+    let stdout = String::from_utf8_lossy(&stopped.stdout);
+    assert!(stopped.status.success(), "{}: {stdout}", stopped.status);
+    assert!(stdout.contains("worker stopped"), "{stdout}");
+    // No lease is left behind: every job can be claimed at once again.
+    let shown = psa.json(&["integration", "show", &integration]).await;
+    let jobs = shown["jobs"].as_array().expect("jobs");
+    assert!(!jobs.is_empty(), "{shown}");
+    assert!(jobs.iter().all(|j| j["lease_holder"].is_null()), "{shown}");
 }

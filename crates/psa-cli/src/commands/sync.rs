@@ -108,7 +108,7 @@ pub(super) async fn worker(ctx: &Context, concurrency: Option<usize>) -> Result<
         .build()
         .map_err(CliError::usage)?;
     let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    cancel_on_signal(shutdown.clone())?;
     tracing::info!(worker = %worker.config().id, "worker started; SIGINT or SIGTERM stops it");
     output::note(
         ctx.json,
@@ -135,26 +135,29 @@ pub(super) async fn worker(ctx: &Context, concurrency: Option<usize>) -> Result<
     Ok(())
 }
 
-/// Cancels `shutdown` at the first SIGINT or SIGTERM.
-async fn cancel_on_signal(shutdown: CancellationToken) {
-    let interrupt = tokio::signal::ctrl_c();
+/// Cancels `shutdown` at the first SIGINT or SIGTERM. The handlers are
+/// installed before this returns, so a signal sent once the worker says it
+/// runs is never the default (killing) action.
+fn cancel_on_signal(shutdown: CancellationToken) -> Result<(), CliError> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
+        let failed = |e: std::io::Error| CliError::Failed(format!("cannot handle signals: {e}"));
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(failed)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(failed)?;
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
+            tracing::info!("shutting down: running jobs get the shutdown grace");
+            shutdown.cancel();
+        });
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("shutting down: running jobs get the shutdown grace");
-    shutdown.cancel();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        shutdown.cancel();
+    });
+    Ok(())
 }
