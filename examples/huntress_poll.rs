@@ -42,16 +42,10 @@ mod setup;
 #[tokio::main]
 async fn main() -> ExitCode {
     setup::init_logging();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    setup::exit_code(run().await)
 }
 
-async fn run() -> Result<(), AnyError> {
+async fn run() -> Result<usize, AnyError> {
     let watch = std::env::args().skip(1).any(|arg| arg == "--watch");
     let (store, url) = setup::open_store("sqlite://huntress_poll.db").await?;
     let (tenant, _) = setup::demo_tenant(&store, TENANT).await?;
@@ -62,14 +56,16 @@ async fn run() -> Result<(), AnyError> {
     let routing = setup::route_incidents(&store, tenant, integration).await?;
     let interval = Duration::from_secs(u64::from(routing.poll_interval_minutes) * 60);
 
+    let mut failed = 0;
     for cycle in 1.. {
         let cycle_started = Utc::now();
         let before = tickets(&store, tenant, integration).await?;
         let report = jobs::poll_incidents(&store, &registry, tenant, integration).await?;
         println!("poll {cycle}: {}", JobReport::Incidents(report.clone()));
         print_changes(&before, &tickets(&store, tenant, integration).await?);
-        problems::print_problems(&store, tenant, &[("huntress", integration)], cycle_started)
-            .await?;
+        failed +=
+            problems::print_problems(&store, tenant, &[("huntress", integration)], cycle_started)
+                .await?;
         if let Some(failed) = &report.failed {
             let (id, error) = (&failed.external_id, &failed.error);
             return Err(format!("the poll stopped at incident {id}: {error}").into());
@@ -83,7 +79,7 @@ async fn run() -> Result<(), AnyError> {
         println!("next poll in {} s (Ctrl-C to stop)", interval.as_secs());
         tokio::time::sleep(interval).await;
     }
-    Ok(())
+    Ok(failed)
 }
 
 /// The integration's tickets by id.

@@ -42,17 +42,7 @@ mod setup;
 #[tokio::main]
 async fn main() -> ExitCode {
     setup::init_logging();
-    match run().await {
-        Ok(0) => ExitCode::SUCCESS,
-        Ok(failed) => {
-            eprintln!("error: {failed} runs failed (see Problems above)");
-            ExitCode::FAILURE
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    setup::exit_code(run().await)
 }
 
 /// Runs the demo; returns how many runs failed.

@@ -26,6 +26,22 @@ pub(crate) fn init_logging() {
         .init();
 }
 
+/// The exit code of an example's run: success when no run failed; an
+/// error prints with its message, not its debug form.
+pub(crate) fn exit_code(outcome: Result<usize, AnyError>) -> std::process::ExitCode {
+    match outcome {
+        Ok(0) => std::process::ExitCode::SUCCESS,
+        Ok(failed) => {
+            eprintln!("error: {failed} runs failed (see Problems above)");
+            std::process::ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// The store `DATABASE_URL` names (else `default`), its secret key beside a
 /// SQLite file or from `PSA_SECRET_KEY`.
 pub(crate) async fn open_store(default: &str) -> Result<(PsaStore, String), AnyError> {
