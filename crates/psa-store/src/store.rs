@@ -19,7 +19,7 @@ use psa_ingest::ports::{
     QuarantinedRecord, ReadStore, RetryBackoff, RunFinish, RunKind, RunOutcome, ScheduleStore,
     ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome,
     ScopeWalk, SecretStore, Status, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket,
-    TicketStore,
+    TicketStore, WebhookStore,
 };
 use psa_ingest::{
     AlertId, AssetId, BoardId, CategoryId, ClientId, IntegrationId, ProviderId, StatusId,
@@ -269,6 +269,10 @@ forward! {
         fn count_quarantined(&self, tenant: TenantId, integration: IntegrationId) -> StoreResult<u64>;
         fn release_quarantined(&self, tenant: TenantId, integration: IntegrationId, pipeline: Pipeline, record_ids: &[String]) -> StoreResult<u64>;
         fn requeue_quarantined(&self, tenant: TenantId, integration: IntegrationId, pipeline: Option<Pipeline>, now: DateTime<Utc>) -> StoreResult<u64>;
+    }
+    impl WebhookStore {
+        fn locate_integration(&self, integration: IntegrationId) -> StoreResult<Option<TenantId>>;
+        fn record_delivery(&self, tenant: TenantId, integration: IntegrationId, delivery_id: &str, received_at: DateTime<Utc>) -> StoreResult<bool>;
     }
     impl ReadStore {
         fn list_assets(&self, tenant: TenantId, filter: &AssetFilter, page: PageRequest) -> StoreResult<Vec<AssetSummary>>;

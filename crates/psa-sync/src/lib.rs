@@ -31,4 +31,6 @@ pub use transport::{
     ANY_PROVIDER_VARIABLE, DIRECT, DirectTransport, SyncTransport, choose_transport,
     transport_variable,
 };
-pub use worker::{Worker, WorkerBuilder, WorkerConfig, WorkerConfigError, WorkerReport};
+pub use worker::{
+    Worker, WorkerBuilder, WorkerConfig, WorkerConfigError, WorkerReport, WorkerWaker,
+};

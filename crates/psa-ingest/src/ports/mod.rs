@@ -18,6 +18,7 @@ mod scopes;
 mod secrets;
 mod sync_runs;
 mod tickets;
+mod webhooks;
 
 pub use alerts::{Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted};
 pub use assets::{
@@ -43,6 +44,7 @@ pub use scopes::{
 pub use secrets::SecretStore;
 pub use sync_runs::{RunFinish, RunOutcome, SyncRun, SyncRunStore};
 pub use tickets::{Comment, NewComment, NewTicket, Ticket, TicketStore};
+pub use webhooks::{DELIVERY_MEMORY, WebhookStore};
 
 /// Every port at once: what a full store implements.
 pub trait Store:
@@ -58,6 +60,7 @@ pub trait Store:
     + ScheduleStore
     + QuarantineStore
     + ReadStore
+    + WebhookStore
 {
 }
 
@@ -74,5 +77,6 @@ impl<T> Store for T where
         + ScheduleStore
         + QuarantineStore
         + ReadStore
+        + WebhookStore
 {
 }

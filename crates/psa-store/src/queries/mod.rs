@@ -20,6 +20,7 @@ mod secrets;
 mod sync_runs;
 mod tenants;
 mod tickets;
+mod webhooks;
 mod writer;
 
 use super::{asset_writes, dialect};

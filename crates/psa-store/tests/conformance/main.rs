@@ -20,3 +20,4 @@ mod secrets;
 mod support;
 mod sync_runs;
 mod tickets;
+mod webhooks;

@@ -819,3 +819,29 @@ impl<S: Store + ?Sized> QuarantineStore for FaultyStore<S> {
         .await
     }
 }
+
+#[async_trait]
+impl<S: Store + ?Sized> WebhookStore for FaultyStore<S> {
+    async fn locate_integration(
+        &self,
+        integration: IntegrationId,
+    ) -> StoreResult<Option<TenantId>> {
+        self.enter().await;
+        self.inner.locate_integration(integration).await
+    }
+
+    async fn record_delivery(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        delivery_id: &str,
+        received_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.write(
+            "record_delivery",
+            self.inner
+                .record_delivery(tenant, integration, delivery_id, received_at),
+        )
+        .await
+    }
+}
