@@ -54,6 +54,7 @@ mod error;
 pub mod models;
 pub mod normalize;
 pub mod requests;
+pub mod webhooks;
 
 #[cfg(feature = "provider")]
 pub mod provider;

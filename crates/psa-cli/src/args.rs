@@ -108,6 +108,16 @@ pub(crate) enum Command {
         /// Jobs run at once (default PSA_WORKER_MAX_JOBS, else 4).
         #[arg(long)]
         concurrency: Option<usize>,
+        /// Also receive webhooks on this address (e.g. 0.0.0.0:8080):
+        /// POST /webhooks/huntress/{integration} makes its poll due now.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Set an integration's webhook signing secret (the portal's whsec_…),
+    /// from HUNTRESS_WEBHOOK_SECRET or one line of standard input.
+    WebhookSecret {
+        /// The integration's id.
+        integration: String,
     },
 }
 

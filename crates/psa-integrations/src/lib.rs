@@ -5,6 +5,7 @@
 //! - [`registry`]: provider descriptors, categories, edition gating;
 //! - [`tanium`] and [`huntress`]: the providers (features `tanium`, `huntress`);
 //! - [`sync`]: jobs, the schedule and the multi-tenant worker (feature `sync`);
+//! - [`webhooks`]: receivers that make polls due (feature `webhooks`);
 //! - [`prelude`]: the port traits, to call the store's methods;
 //! - [`builtin_registry`]: every provider compiled in;
 //! - `chrono`, `uuid` and `secrecy`: the versions the API takes.
@@ -28,6 +29,8 @@ pub use huntress;
 pub use psa_store as store;
 #[cfg(feature = "sync")]
 pub use psa_sync as sync;
+#[cfg(feature = "webhooks")]
+pub use psa_webhooks as webhooks;
 #[cfg(feature = "tanium")]
 pub use tanium_gateway as tanium;
 

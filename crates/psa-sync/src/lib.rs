@@ -25,7 +25,7 @@ pub use events::{SyncEvent, SyncEventKind, SyncSubscriber};
 pub use jobs::{JobReport, JobRequest, run_job};
 pub use psa_ingest::progress::ProgressEvent;
 pub use schedule::Job;
-pub use secrets::secret_name;
+pub use secrets::{WEBHOOK_SECRET, secret_name};
 pub use tokio_util::sync::CancellationToken;
 pub use transport::{
     ANY_PROVIDER_VARIABLE, DIRECT, DirectTransport, SyncTransport, choose_transport,

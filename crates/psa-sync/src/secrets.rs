@@ -5,6 +5,12 @@ use psa_ingest::ports::{SecretStore, StoreResult};
 use psa_ingest::{IntegrationId, TenantId};
 use psa_registry::ProviderSecrets;
 
+/// The name of an integration's webhook signing secret (Huntress's
+/// `whsec_…`), kept beside its provider secrets. Disconnecting keeps it:
+/// deliveries that still arrive verify, are answered and dropped, and the
+/// sender does not retry them for days.
+pub const WEBHOOK_SECRET: &str = "webhook_secret";
+
 /// The store name of one secret of one integration.
 pub fn secret_name(integration: IntegrationId, name: &str) -> String {
     format!("integration/{integration}/{name}")

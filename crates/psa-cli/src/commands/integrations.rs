@@ -277,6 +277,34 @@ fn secret(variable: &str) -> Result<SecretString, CliError> {
     Ok(SecretString::from(value.to_owned()))
 }
 
+pub(super) async fn webhook_secret(ctx: &Context, named: &str) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let integration = ctx.integration(tenant, named).await?;
+    if integration.provider.as_str() != "huntress" {
+        return Err(CliError::usage(format!(
+            "integration {} is {}: only Huntress integrations receive webhooks",
+            integration.id,
+            integration.provider.as_str()
+        )));
+    }
+    let value = secret("HUNTRESS_WEBHOOK_SECRET")?;
+    psa_integrations::webhooks::set_signing_secret(ctx.ports(), tenant, integration.id, &value)
+        .await
+        .map_err(|e| match e {
+            psa_integrations::webhooks::SecretError::Store(e) => CliError::from(e),
+            other => CliError::usage(other),
+        })?;
+    output::one(
+        ctx.json,
+        &json!({ "integration": integration.id, "webhook_secret": "set" }),
+        &format!(
+            "signing secret set: deliveries to /webhooks/huntress/{} are verified with it",
+            integration.id
+        ),
+    );
+    Ok(())
+}
+
 pub(super) async fn disconnect(ctx: &Context, named: &str) -> Result<(), CliError> {
     let tenant = ctx.tenant().await?;
     let integration = ctx.integration(tenant, named).await?;

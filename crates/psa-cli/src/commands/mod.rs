@@ -39,7 +39,13 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
             mappings::map(&ctx, &integration, &scope, None).await
         }
         Command::Sync(args) => sync::sync(&ctx, &args).await,
-        Command::Worker { concurrency } => sync::worker(&ctx, concurrency).await,
+        Command::Worker {
+            concurrency,
+            listen,
+        } => sync::worker(&ctx, concurrency, listen).await,
+        Command::WebhookSecret { integration } => {
+            integrations::webhook_secret(&ctx, &integration).await
+        }
         Command::Runs { integration, limit } => reads::runs(&ctx, &integration, limit).await,
         Command::Assets {
             client,

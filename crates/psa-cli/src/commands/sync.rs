@@ -13,6 +13,7 @@ use psa_integrations::sync::schedule::ScheduleSettings;
 use psa_integrations::sync::{
     CancellationToken, Job, JobRequest, SyncSubscriber, Worker, WorkerConfig,
 };
+use psa_integrations::webhooks::Webhooks;
 use std::sync::Arc;
 
 pub(super) async fn sync(ctx: &Context, args: &SyncArgs) -> Result<(), CliError> {
@@ -93,7 +94,11 @@ pub(super) async fn sync(ctx: &Context, args: &SyncArgs) -> Result<(), CliError>
     Ok(())
 }
 
-pub(super) async fn worker(ctx: &Context, concurrency: Option<usize>) -> Result<(), CliError> {
+pub(super) async fn worker(
+    ctx: &Context,
+    concurrency: Option<usize>,
+    listen: Option<std::net::SocketAddr>,
+) -> Result<(), CliError> {
     let mut config = WorkerConfig::from_env().map_err(CliError::usage)?;
     if let Some(jobs) = concurrency {
         if !(1..=64).contains(&jobs) {
@@ -109,6 +114,23 @@ pub(super) async fn worker(ctx: &Context, concurrency: Option<usize>) -> Result<
         .map_err(CliError::usage)?;
     let shutdown = CancellationToken::new();
     cancel_on_signal(shutdown.clone())?;
+    let receiver = match listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|e| CliError::usage(format!("--listen {address}: {e}")))?;
+            let address = listener.local_addr().unwrap_or(address);
+            output::note(
+                ctx.json,
+                &format!(
+                    "receiving webhooks at http://{address}/webhooks/huntress/<integration id>"
+                ),
+            );
+            let hooks = Webhooks::new(ctx.store.clone()).waker(worker.waker());
+            Some(tokio::spawn(hooks.serve(listener, shutdown.clone())))
+        }
+        None => None,
+    };
     tracing::info!(worker = %worker.config().id, "worker started; SIGINT or SIGTERM stops it");
     output::note(
         ctx.json,
@@ -119,6 +141,13 @@ pub(super) async fn worker(ctx: &Context, concurrency: Option<usize>) -> Result<
         ),
     );
     let report = worker.run(shutdown).await;
+    if let Some(receiver) = receiver {
+        match receiver.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the webhook receiver failed"),
+            Err(e) => tracing::error!(error = %e, "the webhook receiver panicked"),
+        }
+    }
     output::one(
         ctx.json,
         &serde_json::json!({

@@ -82,7 +82,9 @@ impl<S: Store + ?Sized> JobContext<'_, S> {
         Ok((info, scopes))
     }
 
-    /// Disconnects an integration: deletes its secrets, takes its jobs off the
+    /// Disconnects an integration: deletes its provider secrets (a webhook
+    /// signing secret stays, so deliveries still verify and are dropped),
+    /// takes its jobs off the
     /// schedule and marks it inactive. Its mappings, assets and tickets stay.
     pub async fn disconnect(&self) -> Result<(), SyncError> {
         let (store, tenant, integration) = (self.store, self.tenant, self.integration);

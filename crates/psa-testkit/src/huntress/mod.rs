@@ -36,12 +36,14 @@ mod records;
 mod render;
 mod routes;
 mod state;
+mod webhooks;
 
 pub use dataset::{DatasetSpec, DatasetSummary};
 pub use faults::{Fault, RetryAfterMode, SimRateLimit};
 pub use records::{
     NewIncident, OddShape, SimAccount, SimAgent, SimIncident, SimOrganization, SimRemediation,
 };
+pub use webhooks::{SignedDelivery, signing_secret};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
