@@ -71,6 +71,7 @@ async fn setup(store: &TestStore) -> Setup {
             name: format!("Group {id}"),
             kind: ScopeKind::Group,
             parent: None,
+            counts: Default::default(),
         })
         .collect();
     store

@@ -336,6 +336,7 @@ async fn asset_named(store: &TestStore, demo: &DemoTenant, name: &str) -> Integr
         name: "All".into(),
         kind: ScopeKind::Group,
         parent: None,
+        counts: Default::default(),
     };
     store
         .upsert_scopes(demo.tenant, tanium, &[scope])

@@ -188,6 +188,7 @@ async fn setup(store: &TestStore, auto_close: bool) -> Setup {
             name: (*name).to_owned(),
             kind: ScopeKind::Organization,
             parent: None,
+            counts: Default::default(),
         })
         .collect();
     store
@@ -322,6 +323,7 @@ async fn two_integrations_with_the_same_incident_id_get_a_ticket_each(store: Tes
         name: "Globex".into(),
         kind: ScopeKind::Organization,
         parent: None,
+        counts: Default::default(),
     };
     store
         .upsert_scopes(s.tenant, other, &[scope])
@@ -398,6 +400,7 @@ async fn a_new_incident_becomes_one_routed_self_contained_ticket(store: TestStor
         name: "All".into(),
         kind: ScopeKind::Group,
         parent: None,
+        counts: Default::default(),
     };
     store
         .upsert_scopes(s.tenant, tanium, &[scope])
@@ -601,6 +604,7 @@ async fn an_unmapped_organization_lands_on_the_fallback_client_and_board(store: 
             name: "Wayne Enterprises".into(),
             kind: ScopeKind::Organization,
             parent: None,
+            counts: Default::default(),
         }),
         ..Feed::default()
     };

@@ -23,6 +23,7 @@ impl ScopeSource for Scopes {
                 name: (*name).to_owned(),
                 kind: ScopeKind::Group,
                 parent: None,
+                counts: Default::default(),
             })
         })))
     }

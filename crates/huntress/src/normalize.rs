@@ -135,7 +135,9 @@ pub fn hostname_from_subject(subject: &str) -> Option<String> {
 }
 
 /// An organization as a scope. The name falls back to the key, then to
-/// `Huntress organization <id>`.
+/// `Huntress organization <id>`. Its counts are what Huntress bills:
+/// `agents`, and where the API gives them `billable_identities`,
+/// `log_sources` and `sat_learners`.
 pub fn normalize_organization(organization: &Organization) -> NormalizedScope {
     let name = [&organization.name, &organization.key]
         .into_iter()
@@ -152,6 +154,15 @@ pub fn normalize_organization(organization: &Organization) -> NormalizedScope {
         name,
         kind: ScopeKind::Organization,
         parent: None,
+        counts: [
+            ("agents", organization.agents_count),
+            ("billable_identities", organization.billable_identity_count),
+            ("log_sources", organization.logs_sources_count),
+            ("sat_learners", organization.sat_learner_count),
+        ]
+        .into_iter()
+        .filter_map(|(metric, count)| Some((metric.to_owned(), count?)))
+        .collect(),
     }
 }
 

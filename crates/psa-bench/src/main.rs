@@ -261,6 +261,7 @@ async fn fixture(store: &PsaStore, provider: &ProviderId) -> Fixture {
             name: format!("Group {i}"),
             kind: ScopeKind::Group,
             parent: None,
+            counts: Default::default(),
         })
         .collect();
     store

@@ -97,6 +97,13 @@ pub(crate) enum Command {
         #[arg(long)]
         inactive: bool,
     },
+    /// What the vendor counts per scope (agents, billable identities,
+    /// endpoints) with each scope's client and the change since the
+    /// snapshot before.
+    Usage {
+        /// The integration's id.
+        integration: String,
+    },
     /// The tickets an integration created, with their alert and assets.
     Tickets {
         /// The integration's id.

@@ -227,6 +227,28 @@ async fn an_operator_maps_a_group_syncs_and_unmaps_it(store: TestStore) {
         .map(|a| a["client"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Initech", "Initech"]);
+    let usage = psa.json(&["usage", integration]).await;
+    let counted: Vec<(&str, &str, u64)> = usage
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["client"].as_str().unwrap(),
+                u["metric"].as_str().unwrap(),
+                u["value"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counted,
+        [
+            ("Acme Corp", "endpoints", 4),
+            ("Globex", "endpoints", 3),
+            ("Initech", "endpoints", 2)
+        ],
+        "{usage}"
+    );
     let runs = psa.json(&["runs", integration]).await;
     let kinds: Vec<(&str, &str)> = runs
         .as_array()

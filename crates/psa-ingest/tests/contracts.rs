@@ -115,6 +115,7 @@ fn scope_and_incident_round_trip() {
         name: "Acme Corp".into(),
         kind: ScopeKind::Organization,
         parent: None,
+        counts: Default::default(),
     };
     let text = serde_json::to_string(&scope).unwrap();
     assert!(

@@ -19,7 +19,7 @@ use psa_ingest::ports::{
     QuarantinedRecord, ReadStore, RetryBackoff, RunFinish, RunKind, RunOutcome, ScheduleStore,
     ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome,
     ScopeWalk, SecretStore, Status, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket,
-    TicketStore, WebhookStore,
+    TicketStore, UsageCount, UsageStore, WebhookStore,
 };
 use psa_ingest::{
     AlertId, AssetId, BoardId, CategoryId, ClientId, IntegrationId, ProviderId, StatusId,
@@ -269,6 +269,10 @@ forward! {
         fn count_quarantined(&self, tenant: TenantId, integration: IntegrationId) -> StoreResult<u64>;
         fn release_quarantined(&self, tenant: TenantId, integration: IntegrationId, pipeline: Pipeline, record_ids: &[String]) -> StoreResult<u64>;
         fn requeue_quarantined(&self, tenant: TenantId, integration: IntegrationId, pipeline: Option<Pipeline>, now: DateTime<Utc>) -> StoreResult<u64>;
+    }
+    impl UsageStore {
+        fn record_usage(&self, tenant: TenantId, integration: IntegrationId, counts: &[UsageCount]) -> StoreResult<()>;
+        fn list_usage(&self, tenant: TenantId, integration: IntegrationId, since: chrono::NaiveDate) -> StoreResult<Vec<UsageCount>>;
     }
     impl WebhookStore {
         fn locate_integration(&self, integration: IntegrationId) -> StoreResult<Option<TenantId>>;

@@ -22,6 +22,15 @@ pub struct Organization {
     /// Agents in the organization.
     #[serde(default)]
     pub agents_count: Option<u64>,
+    /// Identities Huntress bills for (newer copies of the spec).
+    #[serde(default)]
+    pub billable_identity_count: Option<u64>,
+    /// Log sources (SIEM) of the organization (newer copies of the spec).
+    #[serde(default)]
+    pub logs_sources_count: Option<u64>,
+    /// Learners in security awareness training (newer copies of the spec).
+    #[serde(default)]
+    pub sat_learner_count: Option<u64>,
     /// Incident reports of the organization.
     #[serde(default)]
     pub incident_reports_count: Option<u64>,

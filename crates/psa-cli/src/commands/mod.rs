@@ -53,5 +53,6 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
             inactive,
         } => reads::assets(&ctx, client.as_deref(), integration.as_deref(), inactive).await,
         Command::Tickets { integration } => reads::tickets(&ctx, &integration).await,
+        Command::Usage { integration } => reads::usage(&ctx, &integration).await,
     }
 }

@@ -5,6 +5,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Row, or_dash};
 use psa_integrations::ingest::AssetId;
+use psa_integrations::ingest::engine::usage::usage_report;
 use psa_integrations::ingest::ports::{AssetFilter, PageRequest, SyncRun, all_pages};
 use psa_integrations::prelude::*;
 use psa_integrations::sync::jobs::RunCounts;
@@ -205,5 +206,67 @@ pub(super) async fn tickets(ctx: &Context, named: &str) -> Result<(), CliError> 
         })
         .collect();
     output::rows(ctx.json, &rows, "no tickets");
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct UsageRow {
+    client: Option<String>,
+    scope: String,
+    scope_name: String,
+    metric: String,
+    value: u64,
+    change: i128,
+    day: String,
+    previous_day: Option<String>,
+}
+
+impl Row for UsageRow {
+    const HEADERS: &'static [&'static str] = &[
+        "client", "scope", "metric", "count", "change", "counted", "since",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            or_dash(self.client.as_deref()),
+            format!("{} ({})", self.scope_name, self.scope),
+            self.metric.clone(),
+            self.value.to_string(),
+            format!("{:+}", self.change),
+            self.day.clone(),
+            or_dash(self.previous_day.as_deref()),
+        ]
+    }
+}
+
+pub(super) async fn usage(ctx: &Context, named: &str) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let integration = ctx.integration(tenant, named).await?;
+    let clients: HashMap<ClientId, String> = ctx
+        .store
+        .list_clients(tenant)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let today = psa_integrations::chrono::Utc::now().date_naive();
+    let lines = usage_report(ctx.ports(), tenant, integration.id, today).await?;
+    let rows: Vec<_> = lines
+        .into_iter()
+        .map(|l| UsageRow {
+            client: l.client_id.and_then(|c| clients.get(&c).cloned()),
+            change: l.change(),
+            previous_day: l.previous.map(|(day, _)| day.to_string()),
+            day: l.day.to_string(),
+            scope: l.scope,
+            scope_name: l.scope_name,
+            metric: l.metric,
+            value: l.value,
+        })
+        .collect();
+    output::rows(
+        ctx.json,
+        &rows,
+        "no usage counted yet: a scope sync (Huntress) or device sync (Tanium) records it",
+    );
     Ok(())
 }

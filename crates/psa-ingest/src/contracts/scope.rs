@@ -29,4 +29,9 @@ pub struct NormalizedScope {
     /// The parent scope's external id, when scopes nest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// What the provider counts in the scope for billing, by metric name
+    /// (Huntress: `agents`, `billable_identities`); empty when it counts
+    /// nothing. Snapshotted daily into the usage report.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub counts: std::collections::BTreeMap<String, u64>,
 }

@@ -5,5 +5,6 @@ pub mod assets;
 mod error;
 pub mod incidents;
 pub mod scopes;
+pub mod usage;
 
 pub use error::EngineError;

@@ -2,7 +2,7 @@
 //! unmapped rows to clients whose names match exactly once normalized.
 
 use super::EngineError;
-use crate::ports::{CatalogStore, MappingDecision, ScopeLinkBy, ScopeMappingStore};
+use crate::ports::{CatalogStore, MappingDecision, ScopeLinkBy, ScopeMappingStore, UsageStore};
 use crate::sources::ScopeSource;
 use crate::{ClientId, IntegrationId, TenantId};
 use futures::TryStreamExt;
@@ -51,15 +51,17 @@ pub async fn sync_scopes<S>(
     source: &dyn ScopeSource,
 ) -> Result<ScopeSyncReport, EngineError>
 where
-    S: ScopeMappingStore + CatalogStore + ?Sized,
+    S: ScopeMappingStore + CatalogStore + UsageStore + ?Sized,
 {
     let mut report = ScopeSyncReport::default();
+    let mut counted = Vec::new();
     let mut scopes = source.scopes().try_chunks(UPSERT_CHUNK);
     while let Some(chunk) = scopes.try_next().await.map_err(|e| e.1)? {
         report.discovered += chunk.len();
         let outcome = store.upsert_scopes(tenant, integration, &chunk).await?;
         report.created.extend(outcome.created);
         report.renamed.extend(outcome.renamed);
+        counted.extend(chunk.into_iter().filter(|s| !s.counts.is_empty()));
     }
 
     let mut clients_by_name: HashMap<String, Vec<ClientId>> = HashMap::new();
@@ -103,6 +105,15 @@ where
             _ => report.unmapped.push(mapping.external_id),
         }
     }
+    // The vendor's counts, with the clients as mapped now: today's usage.
+    super::usage::record_scope_counts(
+        store,
+        tenant,
+        integration,
+        &counted,
+        chrono::Utc::now().date_naive(),
+    )
+    .await?;
     Ok(report)
 }
 

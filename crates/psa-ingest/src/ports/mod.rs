@@ -18,6 +18,7 @@ mod scopes;
 mod secrets;
 mod sync_runs;
 mod tickets;
+mod usage;
 mod webhooks;
 
 pub use alerts::{Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted};
@@ -44,6 +45,7 @@ pub use scopes::{
 pub use secrets::SecretStore;
 pub use sync_runs::{RunFinish, RunOutcome, SyncRun, SyncRunStore};
 pub use tickets::{Comment, NewComment, NewTicket, Ticket, TicketStore};
+pub use usage::{UsageCount, UsageStore};
 pub use webhooks::{DELIVERY_MEMORY, WebhookStore};
 
 /// Every port at once: what a full store implements.
@@ -61,6 +63,7 @@ pub trait Store:
     + QuarantineStore
     + ReadStore
     + WebhookStore
+    + UsageStore
 {
 }
 
@@ -78,5 +81,6 @@ impl<T> Store for T where
         + QuarantineStore
         + ReadStore
         + WebhookStore
+        + UsageStore
 {
 }

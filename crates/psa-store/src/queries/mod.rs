@@ -20,6 +20,7 @@ mod secrets;
 mod sync_runs;
 mod tenants;
 mod tickets;
+mod usage;
 mod webhooks;
 mod writer;
 

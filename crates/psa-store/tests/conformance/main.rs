@@ -20,4 +20,5 @@ mod secrets;
 mod support;
 mod sync_runs;
 mod tickets;
+mod usage;
 mod webhooks;

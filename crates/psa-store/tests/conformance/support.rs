@@ -46,6 +46,7 @@ pub(crate) fn scope(provider_name: &str, id: &str, name: &str) -> NormalizedScop
         name: name.into(),
         kind: ScopeKind::Group,
         parent: None,
+        counts: Default::default(),
     }
 }
 

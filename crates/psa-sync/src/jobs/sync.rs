@@ -5,6 +5,7 @@ use crate::asset_settings::AssetSettings;
 use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions, AssetSyncReport, SyncMode};
 use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport};
 use psa_ingest::engine::scopes::{self, ScopeSyncReport};
+use psa_ingest::engine::usage;
 use psa_ingest::ports::{ScopeMapping, Store, WalkKind};
 use psa_ingest::progress::{Progress, ProgressEvent};
 use psa_ingest::{IntegrationId, TenantId};
@@ -203,6 +204,14 @@ impl<S: Store + ?Sized> JobContext<'_, S> {
             );
             summary.device_state =
                 device_state(&store.list_scope_mappings(tenant, integration).await?);
+            // Today's endpoints per mapped scope, for the usage report.
+            usage::record_device_counts(
+                store,
+                tenant,
+                integration,
+                chrono::Utc::now().date_naive(),
+            )
+            .await?;
             Ok((report, summary))
         })
         .await

@@ -137,6 +137,7 @@ pub(crate) fn generate(state: &mut SimState, spec: &DatasetSpec) -> DatasetSumma
                 created_at,
                 updated_at: created_at,
                 undecodable: false,
+                billable_identities: 0,
             },
         );
         organization_ids.push(id);

@@ -237,9 +237,25 @@ impl HuntressSim {
                 created_at: at,
                 updated_at: at,
                 undecodable: false,
+                billable_identities: 0,
             },
         );
         id
+    }
+
+    /// Sets how many identities an organization is billed for; false if it
+    /// does not exist.
+    pub fn set_billable_identities(&self, id: u64, count: u64) -> bool {
+        let mut state = self.state();
+        let at = state.tick();
+        state
+            .organizations
+            .get_mut(&id)
+            .map(|org| {
+                org.billable_identities = count;
+                org.updated_at = at;
+            })
+            .is_some()
     }
 
     /// Renames an organization; false if it does not exist.

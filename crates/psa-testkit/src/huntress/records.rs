@@ -43,6 +43,8 @@ pub struct SimOrganization {
     pub updated_at: DateTime<Utc>,
     /// Served with a `name` that no client can decode (an object).
     pub undecodable: bool,
+    /// Identities Huntress bills for (`billable_identity_count`).
+    pub billable_identities: u64,
 }
 
 /// An agent.

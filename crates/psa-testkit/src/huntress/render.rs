@@ -47,7 +47,7 @@ pub(crate) fn organization(
         "agents_count": agents,
         "incident_reports_count": incidents,
         "logs_sources_count": 0,
-        "billable_identity_count": 0,
+        "billable_identity_count": org.billable_identities,
         "sat_learner_count": 0,
         "report_recipients": [format!("soc@{}.example", org.key)],
         "created_at": time(org.created_at),

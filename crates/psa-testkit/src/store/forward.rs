@@ -845,3 +845,29 @@ impl<S: Store + ?Sized> WebhookStore for FaultyStore<S> {
         .await
     }
 }
+
+#[async_trait]
+impl<S: Store + ?Sized> UsageStore for FaultyStore<S> {
+    async fn record_usage(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        counts: &[UsageCount],
+    ) -> StoreResult<()> {
+        self.write(
+            "record_usage",
+            self.inner.record_usage(tenant, integration, counts),
+        )
+        .await
+    }
+
+    async fn list_usage(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+        since: chrono::NaiveDate,
+    ) -> StoreResult<Vec<UsageCount>> {
+        self.enter().await;
+        self.inner.list_usage(tenant, integration, since).await
+    }
+}

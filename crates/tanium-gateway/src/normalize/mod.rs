@@ -68,6 +68,7 @@ impl Normalizer {
             name: clean(group.name.as_deref()).unwrap_or_else(|| group.id.clone()),
             kind: ScopeKind::Group,
             parent: None,
+            counts: Default::default(),
         }
     }
 
