@@ -97,6 +97,9 @@ pub(crate) enum Command {
         #[arg(long)]
         inactive: bool,
     },
+    /// Where an integration's incidents become tickets, by name: what a
+    /// Huntress integration needs before its first poll.
+    Routing(RoutingArgs),
     /// What the vendor counts per scope (agents, billable identities,
     /// endpoints) with each scope's client and the change since the
     /// snapshot before.
@@ -155,6 +158,15 @@ pub(crate) enum IntegrationCommand {
     },
     /// The tenant's integrations.
     List,
+    /// Change settings: KEY=VALUE as in `add`; a section's key is dotted
+    /// (schedule.device_sync_minutes=30). Checked before anything is written.
+    Set {
+        /// The integration's id.
+        integration: String,
+        /// A setting, e.g. page_size=200. Repeatable.
+        #[arg(long = "setting", value_name = "KEY=VALUE", required = true)]
+        settings: Vec<String>,
+    },
     /// One integration: status, errors, schedule and last runs.
     Show {
         /// The integration's id.
@@ -178,4 +190,28 @@ pub(crate) struct SyncArgs {
     /// Only an incident poll.
     #[arg(long)]
     pub(crate) incidents: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RoutingArgs {
+    /// The integration's id.
+    pub(crate) integration: String,
+    /// The board for tickets of mapped organizations.
+    #[arg(long)]
+    pub(crate) board: Option<String>,
+    /// The board for tickets of unmapped organizations.
+    #[arg(long)]
+    pub(crate) fallback_board: Option<String>,
+    /// The client for tickets of unmapped organizations.
+    #[arg(long)]
+    pub(crate) fallback_client: Option<String>,
+    /// The tickets' category.
+    #[arg(long)]
+    pub(crate) category: Option<String>,
+    /// The tickets' subcategory (of --category).
+    #[arg(long, requires = "category")]
+    pub(crate) subcategory: Option<String>,
+    /// Close tickets in this status of the board when the incident closes.
+    #[arg(long)]
+    pub(crate) close_to: Option<String>,
 }

@@ -73,6 +73,7 @@ impl From<SyncError> for CliError {
                 | SyncError::Provider(
                     ProviderError::Settings(_) | ProviderError::MissingSecret { .. }
                 )
+                | SyncError::Engine(psa_integrations::ingest::engine::EngineError::Settings(_))
         );
         if usage {
             Self::Usage(error.to_string())

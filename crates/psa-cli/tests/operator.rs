@@ -312,3 +312,150 @@ async fn the_worker_stops_gracefully_on_sigterm(store: TestStore) {
     assert!(!jobs.is_empty(), "{shown}");
     assert!(jobs.iter().all(|j| j["lease_holder"].is_null()), "{shown}");
 }
+
+psa_store::backend_tests!(an_operator_routes_huntress_and_a_webhook_brings_a_ticket_at_once);
+
+async fn an_operator_routes_huntress_and_a_webhook_brings_a_ticket_at_once(store: TestStore) {
+    use psa_testkit::huntress::{HuntressSim, NewIncident, SimConfig, signing_secret};
+    let sim = HuntressSim::start_with(SimConfig {
+        start: psa_integrations::chrono::Utc::now() - psa_integrations::chrono::TimeDelta::hours(1),
+        ..SimConfig::default()
+    })
+    .await;
+    let acme = sim.add_organization("Acme Corp");
+    let umbrella = sim.add_organization("Umbrella Health");
+    sim.add_incident(NewIncident::new(acme, None).severity("high"));
+    sim.add_incident(NewIncident::new(umbrella, None).severity("low"));
+
+    let psa = Psa::new(&store).with("PSA_TENANT", "Ops MSP");
+    psa.ok(&["tenant", "create", "Ops MSP", "--demo"]).await;
+    let api = format!("api_base_url={}", sim.uri());
+    let integration = psa
+        .ok(&["integration", "add", "huntress", "--setting", &api])
+        .await;
+    let integration = integration.trim().to_owned();
+    let psa = psa
+        .with("HUNTRESS_API_KEY", sim.api_key())
+        .with("HUNTRESS_API_SECRET", sim.api_secret());
+    psa.ok(&["connect", &integration]).await;
+
+    // Routing by name; a name the tenant does not have is refused, naming
+    // what it has, and nothing is written.
+    let message = psa
+        .refused(&["routing", &integration, "--board", "Nope"])
+        .await;
+    assert!(message.contains("Triage"), "{message}");
+    let message = psa.refused(&["sync", &integration, "--incidents"]).await;
+    assert!(message.contains("board"), "{message}");
+    let routed = psa
+        .ok(&[
+            "routing",
+            &integration,
+            "--board",
+            "Default",
+            "--fallback-board",
+            "Triage",
+            "--fallback-client",
+            "Initech",
+            "--close-to",
+            "Closed",
+        ])
+        .await;
+    assert!(routed.contains("routing complete"), "{routed}");
+    let bad = psa
+        .refused(&[
+            "integration",
+            "set",
+            &integration,
+            "--setting",
+            "incidents.poll_interval_minutes=0",
+        ])
+        .await;
+    assert!(bad.contains("poll_interval_minutes"), "{bad}");
+    psa.ok(&[
+        "integration",
+        "set",
+        &integration,
+        "--setting",
+        "incidents.poll_interval_minutes=30",
+    ])
+    .await;
+    let shown = psa.json(&["integration", "show", &integration]).await;
+    assert_eq!(
+        shown["settings"]["incidents"]["poll_interval_minutes"], 30,
+        "{shown}"
+    );
+
+    psa.ok(&["sync", &integration, "--incidents"]).await;
+    let tickets = psa.json(&["tickets", &integration]).await;
+    let clients: Vec<&str> = tickets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["client"].as_str().unwrap())
+        .collect();
+    assert_eq!(clients, ["Acme Corp", "Initech"], "{tickets}");
+
+    // A webhook poke: the worker (ticking every five minutes) polls at once.
+    let secret = signing_secret();
+    psa.clone()
+        .with("HUNTRESS_WEBHOOK_SECRET", &secret)
+        .ok(&["webhook-secret", &integration])
+        .await;
+    let mut command = psa
+        .clone()
+        .with("PSA_WORKER_TICK_SECONDS", "300")
+        .command(&["worker", "--listen", "127.0.0.1:0"]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("psa worker starts");
+    let stderr = child.stderr.take().expect("piped");
+    // Read its stderr to the end (a closed pipe would stop it), and learn
+    // from it where it listens.
+    let (found, listening) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(start) = line.find("http://")
+                && line.contains("receiving webhooks at")
+            {
+                let _ = found.send(line[start..].split("/webhooks").next().unwrap().to_owned());
+            }
+        }
+    });
+    let receiver = tokio::task::spawn_blocking(move || {
+        listening
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the worker says where it listens")
+    })
+    .await
+    .unwrap();
+    let incident = sim.add_incident(NewIncident::new(acme, None).severity("critical"));
+    let delivery = sim.incident_delivery("incident_report.created", incident, &secret);
+    let status = delivery
+        .post(&format!("{receiver}/webhooks/huntress/{integration}"))
+        .await;
+    assert_eq!(status, 204);
+    let sent = std::time::Instant::now();
+    loop {
+        let tickets = psa.json(&["tickets", &integration]).await;
+        if tickets.as_array().unwrap().len() == 3 {
+            break;
+        }
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(10),
+            "no ticket 10 s after the poke: {tickets}"
+        );
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let stopped = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(stopped.success(), "{stopped}");
+}

@@ -1,12 +1,18 @@
 //! `psa integration add|list|show`, `psa connect`, `psa disconnect`.
 
+use crate::args::RoutingArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Row, or_dash};
+use psa_integrations::ingest::engine::EngineError;
+use psa_integrations::ingest::engine::incidents::{Catalog, IncidentSettings};
 use psa_integrations::ingest::ports::Integration;
 use psa_integrations::prelude::*;
 use psa_integrations::secrecy::SecretString;
+use psa_integrations::sync::SyncError;
+use psa_integrations::sync::asset_settings::AssetSettings;
 use psa_integrations::sync::jobs::{self, RunCounts};
+use psa_integrations::sync::schedule::ScheduleSettings;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, IsTerminal};
@@ -117,6 +123,136 @@ fn parse_settings(pairs: &[String]) -> Result<Map<String, Value>, CliError> {
         settings.insert(key.trim().to_owned(), value);
     }
     Ok(settings)
+}
+
+pub(super) async fn set(ctx: &Context, named: &str, pairs: &[String]) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let integration = ctx.integration(tenant, named).await?;
+    let provider = ctx
+        .registry
+        .get(&integration.provider)
+        .map_err(CliError::usage)?;
+    let changes = parse_settings(pairs)?;
+    let settings = jobs::update_settings(ctx.ports(), tenant, integration.id, |stored| {
+        for (key, value) in &changes {
+            set_dotted(stored, key, value.clone());
+        }
+        // Every reader of the settings checks them before they are written.
+        let all = Value::Object(stored.clone());
+        let settings_error = |e| SyncError::Engine(EngineError::Settings(e));
+        provider.validate_settings(&all).map_err(settings_error)?;
+        ScheduleSettings::from_settings(&all).map_err(settings_error)?;
+        AssetSettings::from_settings(&all).map_err(settings_error)?;
+        IncidentSettings::from_integration_settings(&all)
+            .and_then(|incidents| incidents.check_ranges())
+            .map_err(settings_error)?;
+        Ok(())
+    })
+    .await?;
+    output::one(
+        ctx.json,
+        &json!({ "integration": integration.id, "settings": settings }),
+        &format!("settings of {} updated", integration.id),
+    );
+    Ok(())
+}
+
+/// Sets `key` (dotted for a section: `schedule.device_sync_minutes`).
+fn set_dotted(settings: &mut Map<String, Value>, key: &str, value: Value) {
+    match key.split_once('.') {
+        Some((section, rest)) => {
+            let entry = settings
+                .entry(section.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            if let Value::Object(inner) = entry {
+                set_dotted(inner, rest, value);
+            }
+        }
+        None => {
+            settings.insert(key.to_owned(), value);
+        }
+    }
+}
+
+pub(super) async fn routing(ctx: &Context, args: &RoutingArgs) -> Result<(), CliError> {
+    let tenant = ctx.tenant().await?;
+    let integration = ctx.integration(tenant, &args.integration).await?;
+    let catalog = Catalog::load(ctx.ports(), tenant).await?;
+    let usage = CliError::usage;
+    let board = match &args.board {
+        Some(name) => Some(catalog.board(name).map_err(usage)?.id),
+        None => None,
+    };
+    let fallback_board = match &args.fallback_board {
+        Some(name) => Some(catalog.board(name).map_err(usage)?.id),
+        None => None,
+    };
+    let fallback_client = match &args.fallback_client {
+        Some(name) => Some(catalog.client(name).map_err(usage)?.id),
+        None => None,
+    };
+    let category = match &args.category {
+        Some(name) => Some(catalog.category(name).map_err(usage)?.id),
+        None => None,
+    };
+    let subcategory = match (&args.subcategory, category) {
+        (Some(name), Some(parent)) => Some(catalog.subcategory(parent, name).map_err(usage)?.id),
+        _ => None,
+    };
+    let stored = IncidentSettings::from_integration_settings(&integration.settings)
+        .map_err(|e| CliError::usage(format!("the stored incident settings: {e}")))?;
+    let close_to = match &args.close_to {
+        Some(name) => {
+            let on = board
+                .or(stored.board_id)
+                .ok_or_else(|| CliError::usage("--close-to needs a board: give --board too"))?;
+            Some(catalog.status(on, name).map_err(usage)?.id)
+        }
+        None => None,
+    };
+    let routed = jobs::update_section(
+        ctx.ports(),
+        tenant,
+        integration.id,
+        "incidents",
+        |s: &mut IncidentSettings| {
+            s.board_id = board.or(s.board_id);
+            s.fallback_board_id = fallback_board.or(s.fallback_board_id);
+            s.fallback_client_id = fallback_client.or(s.fallback_client_id);
+            s.category_id = category.or(s.category_id);
+            s.subcategory_id = subcategory.or(s.subcategory_id);
+            if let Some(status) = close_to {
+                s.auto_close = true;
+                s.closed_status_id = Some(status);
+            }
+        },
+    )
+    .await?;
+    let missing: Vec<&str> = [
+        ("--board", routed.board_id.is_none()),
+        ("--fallback-board", routed.fallback_board_id.is_none()),
+        ("--fallback-client", routed.fallback_client_id.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, missing)| missing.then_some(flag))
+    .collect();
+    let text = if missing.is_empty() {
+        "routing complete: the next poll files tickets".to_owned()
+    } else {
+        format!(
+            "routing saved; still needed before a poll: {}",
+            missing.join(", ")
+        )
+    };
+    output::one(
+        ctx.json,
+        &json!({ "integration": integration.id, "incidents": routed }),
+        &text,
+    );
+    Ok(())
 }
 
 pub(super) async fn list(ctx: &Context) -> Result<(), CliError> {

@@ -24,6 +24,11 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
             integrations::add(&ctx, &provider, &settings).await
         }
         Command::Integration(IntegrationCommand::List) => integrations::list(&ctx).await,
+        Command::Integration(IntegrationCommand::Set {
+            integration,
+            settings,
+        }) => integrations::set(&ctx, &integration, &settings).await,
+        Command::Routing(args) => integrations::routing(&ctx, &args).await,
         Command::Integration(IntegrationCommand::Show { integration }) => {
             integrations::show(&ctx, &integration).await
         }

@@ -216,6 +216,32 @@ impl IncidentSettings {
         }
     }
 
+    /// Checks the values that need no catalog (the poll interval and the
+    /// backfill in range), for an edit of settings that may not be complete
+    /// yet; [`routing`](Self::routing) checks them too.
+    pub fn check_ranges(&self) -> Result<(), SettingsError> {
+        SettingsError::check(self.range_errors())
+    }
+
+    fn range_errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let (low, high) = POLL_INTERVAL_MINUTES;
+        if !(low..=high).contains(&self.poll_interval_minutes) {
+            errors.push(FieldError::new(
+                "poll_interval_minutes",
+                format!("must be between {low} and {high}"),
+            ));
+        }
+        let (low, high) = BACKFILL_DAYS;
+        if !(low..=high).contains(&self.backfill_days) {
+            errors.push(FieldError::new(
+                "backfill_days",
+                format!("must be between {low} and {high}"),
+            ));
+        }
+        errors
+    }
+
     /// Checks the settings against the tenant's catalog and returns the
     /// routing, or every problem found (missing required fields first).
     pub fn routing(&self, catalog: &Catalog) -> Result<IncidentRouting, SettingsError> {
@@ -292,20 +318,7 @@ impl IncidentSettings {
         if self.subcategory_id.is_some() && self.category_id.is_none() {
             errors.push(FieldError::new("subcategory_id", "needs category_id"));
         }
-        let (low, high) = POLL_INTERVAL_MINUTES;
-        if !(low..=high).contains(&self.poll_interval_minutes) {
-            errors.push(FieldError::new(
-                "poll_interval_minutes",
-                format!("must be between {low} and {high}"),
-            ));
-        }
-        let (low, high) = BACKFILL_DAYS;
-        if !(low..=high).contains(&self.backfill_days) {
-            errors.push(FieldError::new(
-                "backfill_days",
-                format!("must be between {low} and {high}"),
-            ));
-        }
+        errors.extend(self.range_errors());
         let auto_close_status = match (self.auto_close, self.closed_status_id) {
             (false, _) => None,
             (true, None) => {
