@@ -123,6 +123,10 @@ pub enum HuntressError {
     /// The request was refused before sending (e.g. `limit` out of range).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The shared request budget (in the store) could not be read; the
+    /// request was not sent. Transient: the store may answer next time.
+    #[error("the shared Huntress request budget is unavailable: {0}")]
+    Budget(String),
     /// The client could not be built from its configuration.
     #[error("invalid Huntress client configuration: {field}: {message}")]
     Config {
@@ -143,6 +147,7 @@ impl HuntressError {
                 | Self::Server { .. }
                 | Self::Timeout { .. }
                 | Self::Transport { .. }
+                | Self::Budget(_)
         )
     }
 

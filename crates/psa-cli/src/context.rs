@@ -33,9 +33,12 @@ impl Context {
         } else {
             UrlPolicy::default()
         };
+        let store = Arc::new(store);
+        // Every psa process on this database shares each account's budget.
+        let registry = psa_integrations::builtin_registry_with_budget(urls, store.clone());
         Ok(Self {
-            store: Arc::new(store),
-            registry: Arc::new(psa_integrations::builtin_registry(urls)),
+            store,
+            registry: Arc::new(registry),
             json: cli.json,
             tenant: cli.tenant.clone(),
         })

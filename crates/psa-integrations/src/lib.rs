@@ -48,6 +48,23 @@ use psa_registry::ProviderRegistry;
 /// policy: `https` to public addresses; [`UrlPolicy::loopback`] for
 /// simulators on this machine).
 pub fn builtin_registry(urls: UrlPolicy) -> ProviderRegistry {
+    registry(urls, None)
+}
+
+/// [`builtin_registry`] whose providers share each vendor account's request
+/// budget with every process on `store` (Huntress: 60 requests a minute per
+/// account, however many workers poll it). What a worker fleet uses.
+pub fn builtin_registry_with_budget(
+    urls: UrlPolicy,
+    store: std::sync::Arc<dyn psa_ingest::ports::RequestBudgetStore>,
+) -> ProviderRegistry {
+    registry(urls, Some(store))
+}
+
+fn registry(
+    urls: UrlPolicy,
+    budget: Option<std::sync::Arc<dyn psa_ingest::ports::RequestBudgetStore>>,
+) -> ProviderRegistry {
     #[allow(unused_mut)]
     let mut registry = ProviderRegistry::new();
     #[cfg(feature = "tanium")]
@@ -57,12 +74,18 @@ pub fn builtin_registry(urls: UrlPolicy) -> ProviderRegistry {
         ))
         .expect("one Tanium provider");
     #[cfg(feature = "huntress")]
-    registry
-        .register(Box::new(
-            huntress::provider::HuntressProvider::new().with_url_policy(urls),
-        ))
-        .expect("one Huntress provider");
+    {
+        let mut huntress = huntress::provider::HuntressProvider::new().with_url_policy(urls);
+        if let Some(store) = budget {
+            huntress = huntress.with_shared_budget(store);
+        }
+        registry
+            .register(Box::new(huntress))
+            .expect("one Huntress provider");
+    }
     #[cfg(not(any(feature = "tanium", feature = "huntress")))]
     let _ = urls;
+    #[cfg(not(feature = "huntress"))]
+    let _ = budget;
     registry
 }

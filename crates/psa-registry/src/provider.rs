@@ -163,4 +163,17 @@ pub trait Provider: Send + Sync {
         settings: &serde_json::Value,
         secrets: &ProviderSecrets,
     ) -> Result<Connection, ProviderError>;
+
+    /// [`open`](Self::open) for a job of `tenant`: what the runtime calls,
+    /// so a provider that keeps state per tenant (Huntress's request budget
+    /// shared across processes) can key it. By default, `open`.
+    fn open_for(
+        &self,
+        tenant: psa_ingest::TenantId,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+    ) -> Result<Connection, ProviderError> {
+        let _ = tenant;
+        self.open(settings, secrets)
+    }
 }

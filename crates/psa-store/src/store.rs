@@ -12,14 +12,15 @@ use futures::stream::BoxStream;
 use psa_ingest::contracts::{ExternalIdChange, NormalizedScope};
 use psa_ingest::ports::{
     Alert, AlertStore, AlertTicket, AlertTicketUpdate, AlertUpsert, AlertUpserted, AssetBatch,
-    AssetFilter, AssetMatch, AssetStore, AssetSummary, Board, CatalogStore, Category, Client,
-    Comment, EntityMapping, EntityMappingStore, Fence, Integration, IntegrationStore,
-    IntegrationTicket, JobName, KnownDevice, Lease, NewComment, NewIntegration, NewStatus,
-    NewTicket, PageRequest, Pipeline, Priority, QuarantineEntry, QuarantineFilter, QuarantineStore,
-    QuarantinedRecord, ReadStore, RetryBackoff, RunFinish, RunKind, RunOutcome, ScheduleStore,
-    ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping, ScopeMappingStore, ScopeUpsertOutcome,
-    ScopeWalk, SecretStore, Status, StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket,
-    TicketStore, UsageCount, UsageStore, WebhookStore,
+    AssetFilter, AssetMatch, AssetStore, AssetSummary, Board, BudgetLimit, BudgetSlot,
+    CatalogStore, Category, Client, Comment, EntityMapping, EntityMappingStore, Fence, Integration,
+    IntegrationStore, IntegrationTicket, JobName, KnownDevice, Lease, NewComment, NewIntegration,
+    NewStatus, NewTicket, PageRequest, Pipeline, Priority, QuarantineEntry, QuarantineFilter,
+    QuarantineStore, QuarantinedRecord, ReadStore, RequestBudgetStore, RetryBackoff, RunFinish,
+    RunKind, RunOutcome, ScheduleStore, ScheduledJob, ScopeDevice, ScopeLinkBy, ScopeMapping,
+    ScopeMappingStore, ScopeUpsertOutcome, ScopeWalk, SecretStore, SlotRequest, Status,
+    StoreResult, SyncRun, SyncRunStore, SyncStateUpdate, Ticket, TicketStore, UsageCount,
+    UsageStore, WebhookStore,
 };
 use psa_ingest::{
     AlertId, AssetId, BoardId, CategoryId, ClientId, IntegrationId, ProviderId, StatusId,
@@ -269,6 +270,11 @@ forward! {
         fn count_quarantined(&self, tenant: TenantId, integration: IntegrationId) -> StoreResult<u64>;
         fn release_quarantined(&self, tenant: TenantId, integration: IntegrationId, pipeline: Pipeline, record_ids: &[String]) -> StoreResult<u64>;
         fn requeue_quarantined(&self, tenant: TenantId, integration: IntegrationId, pipeline: Option<Pipeline>, now: DateTime<Utc>) -> StoreResult<u64>;
+    }
+    impl RequestBudgetStore {
+        fn take_request_slot(&self, tenant: TenantId, account: &str, limit: BudgetLimit, now: DateTime<Utc>) -> StoreResult<SlotRequest>;
+        fn finish_request_slot(&self, tenant: TenantId, account: &str, slot: BudgetSlot, at: DateTime<Utc>) -> StoreResult<()>;
+        fn pause_requests(&self, tenant: TenantId, account: &str, until: DateTime<Utc>) -> StoreResult<()>;
     }
     impl UsageStore {
         fn record_usage(&self, tenant: TenantId, integration: IntegrationId, counts: &[UsageCount]) -> StoreResult<()>;

@@ -2,8 +2,10 @@
 
 use crate::HuntressError;
 use crate::client::rate_limit::{SharedLimiter, SlidingWindow};
-use crate::client::{HuntressClient, Inner, RateLimit, RetryPolicy};
+use crate::client::{HuntressClient, Inner, RateLimit, RetryPolicy, budget};
 use psa_http::{DEFAULT_MAX_BODY_BYTES, UrlPolicy};
+use psa_ingest::TenantId;
+use psa_ingest::ports::RequestBudgetStore;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -36,6 +38,7 @@ pub struct HuntressClientBuilder {
     api_secret: Option<SecretString>,
     rate_limit: RateLimit,
     limiter: Option<SharedLimiter>,
+    budget: Option<budget::Pending>,
     retry: RetryPolicy,
     timeout: Duration,
     user_agent: String,
@@ -51,6 +54,7 @@ impl Default for HuntressClientBuilder {
             api_secret: None,
             rate_limit: RateLimit::HUNTRESS,
             limiter: None,
+            budget: None,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             user_agent: concat!("psa-huntress/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -100,6 +104,25 @@ impl HuntressClientBuilder {
     pub fn shared_limiter(mut self, limiter: SharedLimiter) -> Self {
         self.rate_limit = limiter.limit();
         self.limiter = Some(limiter);
+        self
+    }
+
+    /// Shares the account's request budget with every process using the
+    /// same store: a slot is taken there before each request (after this
+    /// client's own limiter) and a 429 pauses the account for all.
+    /// `account` names the account (the provider uses a hash of the API
+    /// URL and key).
+    pub fn shared_budget(
+        mut self,
+        store: Arc<dyn RequestBudgetStore>,
+        tenant: TenantId,
+        account: impl Into<String>,
+    ) -> Self {
+        self.budget = Some(budget::Pending {
+            store,
+            tenant,
+            account: account.into(),
+        });
         self
     }
 
@@ -162,6 +185,14 @@ impl HuntressClientBuilder {
                     Some(shared) => shared.0,
                     None => Arc::new(SlidingWindow::new(self.rate_limit)),
                 },
+                budget: self.budget.map(|pending| {
+                    budget::SharedBudget::new(
+                        pending.store,
+                        pending.tenant,
+                        pending.account,
+                        self.rate_limit,
+                    )
+                }),
                 rate_limit: self.rate_limit,
                 retry: self.retry,
                 requests: AtomicU64::new(0),

@@ -1,6 +1,7 @@
 //! The HTTP client: Basic auth, a shared sliding-window limiter, retries.
 
 mod api;
+mod budget;
 mod builder;
 mod rate_limit;
 mod retry;
@@ -45,6 +46,8 @@ struct Inner {
     api_key: SecretString,
     api_secret: SecretString,
     limiter: Arc<SlidingWindow>,
+    /// The account's budget across processes, when one is shared.
+    budget: Option<budget::SharedBudget>,
     rate_limit: RateLimit,
     retry: RetryPolicy,
     requests: AtomicU64,

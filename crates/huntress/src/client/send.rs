@@ -22,6 +22,8 @@ enum Attempt {
     TooLarge {
         cap: usize,
     },
+    /// The shared budget could not be read.
+    Budget(HuntressError),
 }
 
 impl HuntressClient {
@@ -109,6 +111,7 @@ impl HuntressClient {
                 source: error,
             }),
             Attempt::TooLarge { cap } => Err(HuntressError::BodyTooLarge { path, cap }),
+            Attempt::Budget(error) => Err(error),
             Attempt::Answer { status, body, .. } if status.is_success() => Ok(Some((body, path))),
             Attempt::Answer { status, body, .. } if matches!(status.as_u16(), 401 | 403) => {
                 Err(HuntressError::Authentication {
@@ -147,9 +150,31 @@ impl HuntressClient {
         }
     }
 
-    /// Sends once, holding a limiter slot until the whole body is read.
+    /// Sends once, holding a limiter slot (and the shared budget's) until
+    /// the whole body is read; a 429 pauses the shared budget.
     async fn attempt(&self, request: reqwest::Request) -> Attempt {
         let _permit = self.inner.limiter.acquire().await;
+        let Some(budget) = &self.inner.budget else {
+            return self.send(request).await;
+        };
+        let slot = match budget.take().await {
+            Ok(slot) => slot,
+            Err(error) => return Attempt::Budget(error),
+        };
+        let attempt = self.send(request).await;
+        budget.finish(slot).await;
+        if let Attempt::Answer {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after,
+            ..
+        } = &attempt
+        {
+            budget.pause(*retry_after).await;
+        }
+        attempt
+    }
+
+    async fn send(&self, request: reqwest::Request) -> Attempt {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let response = match self.inner.http.execute(request).await {
             Ok(response) => response,

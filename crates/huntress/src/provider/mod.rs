@@ -38,6 +38,7 @@ pub use skipped::SkippedRecords;
 use crate::{HuntressApi, HuntressClient, HuntressError, RateLimit, RetryPolicy, SharedLimiter};
 use async_trait::async_trait;
 use psa_http::UrlPolicy;
+use psa_ingest::ports::RequestBudgetStore;
 use psa_ingest::sources::SourceError;
 use psa_registry::{
     Connection, ConnectionInfo, Count, Provider, ProviderDescriptor, ProviderError,
@@ -70,6 +71,18 @@ pub struct HuntressProvider {
     skipped: SkippedRecords,
     limiters: AccountLimiters,
     url_policy: UrlPolicy,
+    /// Where account budgets are shared across processes, if anywhere.
+    budget: Option<BudgetStore>,
+}
+
+/// The store that keeps shared budgets.
+#[derive(Clone)]
+struct BudgetStore(Arc<dyn RequestBudgetStore>);
+
+impl std::fmt::Debug for BudgetStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BudgetStore")
+    }
 }
 
 /// One limiter per account, by a hash of the API URL and key (the key itself
@@ -122,6 +135,7 @@ impl HuntressProvider {
             skipped: SkippedRecords::new(),
             limiters: AccountLimiters::default(),
             url_policy: UrlPolicy::default(),
+            budget: None,
         }
     }
 
@@ -165,12 +179,35 @@ impl HuntressProvider {
         settings: &HuntressSettings,
         secrets: &ProviderSecrets,
     ) -> Result<HuntressClient, ProviderError> {
+        self.client_for(settings, secrets, None)
+    }
+
+    /// Shares every account's request budget with the other processes on
+    /// `store`: the clients of a tenant's jobs take each request's slot from
+    /// the store, so workers on several machines stay under Huntress's 60
+    /// requests a minute per account together, and a 429 pauses them all.
+    pub fn with_shared_budget(mut self, store: Arc<dyn RequestBudgetStore>) -> Self {
+        self.budget = Some(BudgetStore(store));
+        self
+    }
+
+    fn client_for(
+        &self,
+        settings: &HuntressSettings,
+        secrets: &ProviderSecrets,
+        tenant: Option<psa_ingest::TenantId>,
+    ) -> Result<HuntressClient, ProviderError> {
         let api_key = required_secret(secrets, SECRET_API_KEY)?;
         let api_secret = required_secret(secrets, SECRET_API_SECRET)?;
         let limiter = self
             .limiters
             .for_account(&settings.api_base_url, &api_key, self.rate_limit);
-        HuntressClient::builder()
+        let mut builder = HuntressClient::builder();
+        if let (Some(store), Some(tenant)) = (&self.budget, tenant) {
+            let account = account_key(&settings.api_base_url, &api_key);
+            builder = builder.shared_budget(Arc::clone(&store.0), tenant, account);
+        }
+        builder
             .credentials(api_key, api_secret)
             .base_url(&settings.api_base_url)
             .shared_limiter(limiter)
@@ -185,6 +222,48 @@ impl HuntressProvider {
                 other => ProviderError::Source(other.into()),
             })
     }
+}
+
+impl HuntressProvider {
+    fn connection(
+        &self,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+        tenant: Option<psa_ingest::TenantId>,
+    ) -> Result<Connection, ProviderError> {
+        let settings = HuntressSettings::from_json(settings)?;
+        let client = self.client_for(&settings, secrets, tenant)?;
+        let counted = client.clone();
+        // This connection's own log, which also feeds the provider's.
+        let skipped = self.skipped.child();
+        let skipped_count = skipped.clone();
+        let api: Arc<dyn HuntressApi> = Arc::new(client);
+        Ok(Connection {
+            scopes: Some(Box::new(
+                HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(skipped),
+            )),
+            devices: None,
+            incidents: Some(Box::new(
+                HuntressIncidentSource::new(api, settings.account_subdomain)
+                    .with_agent_details(settings.agent_details),
+            )),
+            requests_made: Count::new(move || counted.requests_made()),
+            records_skipped: Count::new(move || skipped_count.total()),
+        })
+    }
+}
+
+/// The account's name in a shared budget: a stable hash of the API URL and
+/// key (the key itself never reaches the store).
+fn account_key(base_url: &str, api_key: &SecretString) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new()
+        .chain_update(base_url.as_bytes())
+        .chain_update([0])
+        .chain_update(api_key.expose_secret().as_bytes())
+        .finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("huntress:{hex}")
 }
 
 /// A secret that is present and not blank (a blank one counts as missing).
@@ -256,24 +335,18 @@ impl Provider for HuntressProvider {
         settings: &serde_json::Value,
         secrets: &ProviderSecrets,
     ) -> Result<Connection, ProviderError> {
-        let settings = HuntressSettings::from_json(settings)?;
-        let client = self.client(&settings, secrets)?;
-        let counted = client.clone();
-        // This connection's own log, which also feeds the provider's.
-        let skipped = self.skipped.child();
-        let skipped_count = skipped.clone();
-        let api: Arc<dyn HuntressApi> = Arc::new(client);
-        Ok(Connection {
-            scopes: Some(Box::new(
-                HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(skipped),
-            )),
-            devices: None,
-            incidents: Some(Box::new(
-                HuntressIncidentSource::new(api, settings.account_subdomain)
-                    .with_agent_details(settings.agent_details),
-            )),
-            requests_made: Count::new(move || counted.requests_made()),
-            records_skipped: Count::new(move || skipped_count.total()),
-        })
+        self.connection(settings, secrets, None)
+    }
+
+    /// With a shared budget ([`HuntressProvider::with_shared_budget`]), the
+    /// connection's client takes each request's slot from the tenant's
+    /// budget of the account in the store.
+    fn open_for(
+        &self,
+        tenant: psa_ingest::TenantId,
+        settings: &serde_json::Value,
+        secrets: &ProviderSecrets,
+    ) -> Result<Connection, ProviderError> {
+        self.connection(settings, secrets, Some(tenant))
     }
 }

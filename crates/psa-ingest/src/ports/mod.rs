@@ -6,6 +6,7 @@
 
 mod alerts;
 mod assets;
+mod budget;
 mod catalog;
 mod entity_mappings;
 mod error;
@@ -26,6 +27,7 @@ pub use assets::{
     AssetBatch, AssetMatch, AssetStore, AssetWrite, KnownDevice, MAX_STORED_CPU_CORES,
     MAX_STORED_RAM_BYTES, ScopeDevice,
 };
+pub use budget::{BudgetLimit, BudgetSlot, RequestBudgetStore, SlotRequest, UNFINISHED_SLOT_GRACE};
 pub use catalog::{Board, CatalogStore, Category, Client, NewStatus, Priority, Status};
 pub use entity_mappings::{EntityMapping, EntityMappingStore};
 pub use error::{StoreError, StoreResult};
@@ -64,6 +66,7 @@ pub trait Store:
     + ReadStore
     + WebhookStore
     + UsageStore
+    + RequestBudgetStore
 {
 }
 
@@ -82,5 +85,6 @@ impl<T> Store for T where
         + ReadStore
         + WebhookStore
         + UsageStore
+        + RequestBudgetStore
 {
 }

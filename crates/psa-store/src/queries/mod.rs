@@ -8,6 +8,7 @@
 
 mod alerts;
 mod assets;
+mod budget;
 pub(super) mod bulk;
 mod catalog;
 mod entity_mappings;

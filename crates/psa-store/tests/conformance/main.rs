@@ -5,6 +5,7 @@
 
 mod alerts;
 mod assets;
+mod budget;
 mod catalog;
 mod concurrency;
 mod entity_mappings;

@@ -83,7 +83,7 @@ impl<'a, S: Store + ?Sized> JobContext<'a, S> {
             provider.secret_names(),
         )
         .await?;
-        let connection = provider.open(&record.settings, &secrets)?;
+        let connection = provider.open_for(self.tenant, &record.settings, &secrets)?;
         Ok((record, connection))
     }
 }

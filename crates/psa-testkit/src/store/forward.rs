@@ -871,3 +871,47 @@ impl<S: Store + ?Sized> UsageStore for FaultyStore<S> {
         self.inner.list_usage(tenant, integration, since).await
     }
 }
+
+#[async_trait]
+impl<S: Store + ?Sized> RequestBudgetStore for FaultyStore<S> {
+    async fn take_request_slot(
+        &self,
+        tenant: TenantId,
+        account: &str,
+        limit: BudgetLimit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SlotRequest> {
+        self.write(
+            "take_request_slot",
+            self.inner.take_request_slot(tenant, account, limit, now),
+        )
+        .await
+    }
+
+    async fn finish_request_slot(
+        &self,
+        tenant: TenantId,
+        account: &str,
+        slot: BudgetSlot,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.write(
+            "finish_request_slot",
+            self.inner.finish_request_slot(tenant, account, slot, at),
+        )
+        .await
+    }
+
+    async fn pause_requests(
+        &self,
+        tenant: TenantId,
+        account: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.write(
+            "pause_requests",
+            self.inner.pause_requests(tenant, account, until),
+        )
+        .await
+    }
+}
