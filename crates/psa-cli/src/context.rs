@@ -86,6 +86,20 @@ impl Context {
             .ok_or_else(not_found)
     }
 
+    /// The tenant's client names by id.
+    pub(crate) async fn client_names(
+        &self,
+        tenant: TenantId,
+    ) -> Result<std::collections::HashMap<ClientId, String>, CliError> {
+        Ok(self
+            .store
+            .list_clients(tenant)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect())
+    }
+
     /// One of the tenant's clients, by id or exact name.
     pub(crate) async fn client(&self, tenant: TenantId, named: &str) -> Result<Client, CliError> {
         let clients = self.store.list_clients(tenant).await?;

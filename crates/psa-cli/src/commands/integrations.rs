@@ -182,22 +182,23 @@ pub(super) async fn routing(ctx: &Context, args: &RoutingArgs) -> Result<(), Cli
     let integration = ctx.integration(tenant, &args.integration).await?;
     let catalog = Catalog::load(ctx.ports(), tenant).await?;
     let usage = CliError::usage;
-    let board = match &args.board {
-        Some(name) => Some(catalog.board(name).map_err(usage)?.id),
-        None => None,
+    let board_named = |name: &Option<String>| {
+        name.as_deref()
+            .map(|name| catalog.board(name).map(|b| b.id).map_err(usage))
+            .transpose()
     };
-    let fallback_board = match &args.fallback_board {
-        Some(name) => Some(catalog.board(name).map_err(usage)?.id),
-        None => None,
-    };
-    let fallback_client = match &args.fallback_client {
-        Some(name) => Some(catalog.client(name).map_err(usage)?.id),
-        None => None,
-    };
-    let category = match &args.category {
-        Some(name) => Some(catalog.category(name).map_err(usage)?.id),
-        None => None,
-    };
+    let board = board_named(&args.board)?;
+    let fallback_board = board_named(&args.fallback_board)?;
+    let fallback_client = args
+        .fallback_client
+        .as_deref()
+        .map(|name| catalog.client(name).map(|c| c.id).map_err(usage))
+        .transpose()?;
+    let category = args
+        .category
+        .as_deref()
+        .map(|name| catalog.category(name).map(|c| c.id).map_err(usage))
+        .transpose()?;
     let subcategory = match (&args.subcategory, category) {
         (Some(name), Some(parent)) => Some(catalog.subcategory(parent, name).map_err(usage)?.id),
         _ => None,

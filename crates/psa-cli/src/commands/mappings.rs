@@ -8,7 +8,6 @@ use psa_integrations::prelude::*;
 use psa_integrations::sync::jobs;
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashMap;
 
 #[derive(Serialize)]
 struct MappingRow {
@@ -49,13 +48,7 @@ impl Row for MappingRow {
 pub(super) async fn list(ctx: &Context, named: &str) -> Result<(), CliError> {
     let tenant = ctx.tenant().await?;
     let integration = ctx.integration(tenant, named).await?;
-    let clients: HashMap<ClientId, String> = ctx
-        .store
-        .list_clients(tenant)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let clients = ctx.client_names(tenant).await?;
     let rows: Vec<_> = ctx
         .store
         .list_scope_mappings(tenant, integration.id)

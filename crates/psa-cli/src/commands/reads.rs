@@ -10,7 +10,6 @@ use psa_integrations::ingest::ports::{AssetFilter, PageRequest, SyncRun, all_pag
 use psa_integrations::prelude::*;
 use psa_integrations::sync::jobs::RunCounts;
 use serde::Serialize;
-use std::collections::HashMap;
 
 #[derive(Serialize)]
 pub(super) struct RunRow {
@@ -174,13 +173,7 @@ impl Row for TicketRow {
 pub(super) async fn tickets(ctx: &Context, named: &str) -> Result<(), CliError> {
     let tenant = ctx.tenant().await?;
     let integration = ctx.integration(tenant, named).await?;
-    let clients: HashMap<ClientId, String> = ctx
-        .store
-        .list_clients(tenant)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let clients = ctx.client_names(tenant).await?;
     let tickets = all_pages(PageRequest::MAX_LIMIT, |page| {
         ctx.store
             .list_integration_tickets(tenant, integration.id, page)
@@ -241,13 +234,7 @@ impl Row for UsageRow {
 pub(super) async fn usage(ctx: &Context, named: &str) -> Result<(), CliError> {
     let tenant = ctx.tenant().await?;
     let integration = ctx.integration(tenant, named).await?;
-    let clients: HashMap<ClientId, String> = ctx
-        .store
-        .list_clients(tenant)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let clients = ctx.client_names(tenant).await?;
     let today = psa_integrations::chrono::Utc::now().date_naive();
     let lines = usage_report(ctx.ports(), tenant, integration.id, today).await?;
     let rows: Vec<_> = lines

@@ -3,7 +3,7 @@
 //! `FOR UPDATE`; SQLite: the write transaction), so processes that share
 //! the store share the budget.
 
-use super::dialect::{FOR_UPDATE, Pool, id, opt_ts, ts};
+use super::dialect::{FOR_UPDATE, Pool, Tx, id, opt_ts, ts};
 use crate::db::Db;
 use crate::errors::{DbResultExt as _, invalid};
 use crate::rows::RowExt as _;
@@ -26,6 +26,20 @@ fn check_account(account: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// The account's budget row, made on first use.
+async fn ensure_budget(tx: &mut Tx, tenant: TenantId, account: &str) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO request_budgets (tenant, account, paused_until) VALUES ($1, $2, NULL) \
+         ON CONFLICT (tenant, account) DO NOTHING",
+    )
+    .bind(id(tenant))
+    .bind(account)
+    .execute(&mut **tx)
+    .await
+    .ctx("make the account's request budget")?;
+    Ok(())
+}
+
 #[async_trait]
 impl RequestBudgetStore for Db<Pool> {
     async fn take_request_slot(
@@ -40,15 +54,7 @@ impl RequestBudgetStore for Db<Pool> {
             return Err(invalid("a budget allows at least one request per window"));
         }
         let mut tx = self.begin("take a request slot").await?;
-        sqlx::query(
-            "INSERT INTO request_budgets (tenant, account, paused_until) VALUES ($1, $2, NULL) \
-             ON CONFLICT (tenant, account) DO NOTHING",
-        )
-        .bind(id(tenant))
-        .bind(account)
-        .execute(&mut *tx)
-        .await
-        .ctx("take a request slot")?;
+        ensure_budget(&mut tx, tenant, account).await?;
         let budget = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT paused_until FROM request_budgets WHERE tenant = $1 AND account = $2{FOR_UPDATE}"
         )))
@@ -140,15 +146,7 @@ impl RequestBudgetStore for Db<Pool> {
     ) -> StoreResult<()> {
         check_account(account)?;
         let mut tx = self.begin("pause requests").await?;
-        sqlx::query(
-            "INSERT INTO request_budgets (tenant, account, paused_until) VALUES ($1, $2, NULL) \
-             ON CONFLICT (tenant, account) DO NOTHING",
-        )
-        .bind(id(tenant))
-        .bind(account)
-        .execute(&mut *tx)
-        .await
-        .ctx("pause requests")?;
+        ensure_budget(&mut tx, tenant, account).await?;
         sqlx::query(
             "UPDATE request_budgets SET paused_until = $3 WHERE tenant = $1 AND account = $2 \
              AND (paused_until IS NULL OR paused_until < $3)",

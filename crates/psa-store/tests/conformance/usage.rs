@@ -1,24 +1,6 @@
 use chrono::NaiveDate;
-use psa_ingest::ports::{
-    CatalogStore as _, IntegrationStore as _, NewIntegration, UsageCount, UsageStore as _,
-};
-use psa_ingest::{IntegrationId, ProviderId, TenantId};
+use psa_ingest::ports::{CatalogStore as _, UsageCount, UsageStore as _};
 use psa_store::test_util::TestStore;
-
-async fn integration(store: &TestStore, tenant: TenantId) -> IntegrationId {
-    store
-        .create_integration(
-            tenant,
-            NewIntegration {
-                provider: ProviderId::new("huntress").unwrap(),
-                instance_url: None,
-                settings: serde_json::json!({}),
-            },
-        )
-        .await
-        .unwrap()
-        .id
-}
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
@@ -38,8 +20,12 @@ fn count(d: u32, scope: &str, metric: &str, value: u64) -> UsageCount {
 async fn usage_counts_are_kept_per_day_and_the_latest_of_a_day_wins(store: TestStore) {
     let tenant = store.create_tenant("A").await.unwrap();
     let other = store.create_tenant("B").await.unwrap();
-    let mine = integration(&store, tenant).await;
-    let theirs = integration(&store, other).await;
+    let mine = crate::support::integration(&store, tenant, "huntress")
+        .await
+        .id;
+    let theirs = crate::support::integration(&store, other, "huntress")
+        .await
+        .id;
     let client = store.create_client(tenant, "Acme").await.unwrap().id;
 
     store

@@ -1,30 +1,17 @@
 use chrono::{TimeDelta, Utc};
-use psa_ingest::ports::{
-    DELIVERY_MEMORY, IntegrationStore as _, NewIntegration, StoreError, WebhookStore as _,
-};
-use psa_ingest::{IntegrationId, ProviderId};
+use psa_ingest::IntegrationId;
+use psa_ingest::ports::{DELIVERY_MEMORY, StoreError, WebhookStore as _};
 use psa_store::test_util::TestStore;
-
-async fn integration(store: &TestStore, tenant: psa_ingest::TenantId) -> IntegrationId {
-    store
-        .create_integration(
-            tenant,
-            NewIntegration {
-                provider: ProviderId::new("huntress").unwrap(),
-                instance_url: None,
-                settings: serde_json::json!({}),
-            },
-        )
-        .await
-        .unwrap()
-        .id
-}
 
 async fn an_integration_is_located_by_its_id_alone(store: TestStore) {
     let first = store.create_tenant("A").await.unwrap();
     let second = store.create_tenant("B").await.unwrap();
-    let a = integration(&store, first).await;
-    let b = integration(&store, second).await;
+    let a = crate::support::integration(&store, first, "huntress")
+        .await
+        .id;
+    let b = crate::support::integration(&store, second, "huntress")
+        .await
+        .id;
     assert_eq!(store.locate_integration(a).await.unwrap(), Some(first));
     assert_eq!(store.locate_integration(b).await.unwrap(), Some(second));
     assert_eq!(
@@ -40,8 +27,12 @@ async fn a_delivery_is_new_once_and_a_replay_is_recognised(store: TestStore) {
     let tenant = store.create_tenant("A").await.unwrap();
     let other = store.create_tenant("B").await.unwrap();
     let (mine, theirs) = (
-        integration(&store, tenant).await,
-        integration(&store, other).await,
+        crate::support::integration(&store, tenant, "huntress")
+            .await
+            .id,
+        crate::support::integration(&store, other, "huntress")
+            .await
+            .id,
     );
     let now = Utc::now();
     assert!(
