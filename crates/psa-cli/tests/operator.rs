@@ -346,7 +346,18 @@ async fn an_operator_routes_huntress_and_a_webhook_brings_a_ticket_at_once(store
         .await;
     assert!(message.contains("Triage"), "{message}");
     let message = psa.refused(&["sync", &integration, "--incidents"]).await;
-    assert!(message.contains("board"), "{message}");
+    assert!(
+        message.contains("board_id") && message.contains("psa routing"),
+        "{message}"
+    );
+    let runs = psa.json(&["runs", &integration]).await;
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["kind"] != "incidents"),
+        "a refused sync recorded a run: {runs}"
+    );
     let routed = psa
         .ok(&[
             "routing",

@@ -7,6 +7,7 @@ use crate::error::CliError;
 use crate::output;
 use crate::progress::ProgressBars;
 use psa_integrations::ingest::engine::assets::AssetEngineOptions;
+use psa_integrations::ingest::engine::incidents::{Catalog, IncidentSettings};
 use psa_integrations::prelude::*;
 use psa_integrations::sync::jobs::{self, JobContext, JobReport};
 use psa_integrations::sync::schedule::ScheduleSettings;
@@ -41,6 +42,18 @@ pub(super) async fn sync(ctx: &Context, args: &SyncArgs) -> Result<(), CliError>
         }
         jobs
     };
+    if jobs_to_run.contains(&Job::Incidents) {
+        // Refused before a run is recorded: routing is the operator's to fix.
+        let catalog = Catalog::load(ctx.ports(), tenant).await?;
+        IncidentSettings::from_integration_settings(&integration.settings)
+            .and_then(|settings| settings.routing(&catalog))
+            .map_err(|e| {
+                CliError::usage(format!(
+                    "incidents cannot become tickets yet: {e} (set them with `psa routing {}`)",
+                    integration.id
+                ))
+            })?;
+    }
     let mut reports: Vec<JobReport> = Vec::new();
     for job in jobs_to_run {
         if job == Job::Devices && args.full {
