@@ -1,6 +1,9 @@
 //! Incident reports and organizations in the shapes the engines consume.
 
-use crate::models::{IncidentReport, IncidentReportId, IncidentReportStatus, Organization};
+use crate::models::{
+    Escalation, EscalationOrganization, IncidentReport, IncidentReportId, IncidentReportStatus,
+    Organization,
+};
 use psa_ingest::ProviderId;
 use psa_ingest::contracts::{
     DeviceRef, IncidentSeverity, IncidentStatus, Indicator, NormalizedIncident, NormalizedScope,
@@ -119,6 +122,78 @@ pub fn normalize_incident(
         closed_at: report.closed_at,
         updated_at,
         raw: report.raw,
+    })
+}
+
+/// An escalation in the normalized shape: one record per organization it
+/// names (`escalation:<id>:<organization>`, so each affected client gets its
+/// ticket), or one without a scope when it names none. Resolved is closed;
+/// `summary` is its type and subtype. `None` without any change time.
+pub fn normalize_escalation(escalation: &Escalation) -> Option<Vec<NormalizedIncident>> {
+    let updated_at = escalation
+        .updated_at
+        .or(escalation.resolved_at)
+        .or(escalation.created_at)?;
+    let status = match escalation
+        .status
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("resolved") => IncidentStatus::Closed,
+        Some("open" | "sent") | None => IncidentStatus::Open,
+        Some(other) => IncidentStatus::Other(other.to_owned()),
+    };
+    let summary = match (&escalation.kind, &escalation.subtype) {
+        (Some(kind), Some(subtype)) => Some(format!("{kind} ({subtype})")),
+        (Some(kind), None) => Some(kind.clone()),
+        (None, subtype) => subtype.clone(),
+    };
+    let one = |scope: Option<&EscalationOrganization>| NormalizedIncident {
+        provider: provider_id(),
+        external_id: match scope {
+            Some(org) => format!("escalation:{}:{}", escalation.id, org.id),
+            None => format!("escalation:{}", escalation.id),
+        },
+        scope_id: scope.map(|org| org.id.to_string()),
+        device_ref: None,
+        severity: IncidentSeverity::parse(escalation.severity.as_deref().unwrap_or("unknown")),
+        status: status.clone(),
+        subject: escalation
+            .subject
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| format!("Huntress escalation {}", escalation.id)),
+        summary: summary.clone(),
+        body: None,
+        indicators: Vec::new(),
+        remediations: Vec::new(),
+        platform: None,
+        portal_url: None,
+        sent_at: escalation.created_at,
+        closed_at: escalation.resolved_at,
+        updated_at,
+        // The escalation as received, with the organization this record is
+        // for (as the webhook payload names it).
+        raw: {
+            let mut raw = escalation.raw.clone();
+            if let (serde_json::Value::Object(fields), Some(org)) = (&mut raw, scope) {
+                fields.insert(
+                    "organization".into(),
+                    serde_json::json!({ "id": org.id, "name": org.name }),
+                );
+            }
+            raw
+        },
+    };
+    Some(if escalation.organizations.is_empty() {
+        vec![one(None)]
+    } else {
+        escalation
+            .organizations
+            .iter()
+            .map(|org| one(Some(org)))
+            .collect()
     })
 }
 

@@ -83,6 +83,9 @@ pub struct Capabilities {
     pub device_sync: bool,
     /// Yields incidents that become tickets.
     pub incident_feed: bool,
+    /// Yields escalations (requests for partner action) that become tickets.
+    #[serde(default)]
+    pub escalation_feed: bool,
     /// Can act on devices (isolate, reboot...).
     pub remote_actions: bool,
 }

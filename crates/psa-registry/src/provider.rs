@@ -65,6 +65,8 @@ pub struct Connection {
     pub devices: Option<Box<dyn DeviceSource>>,
     /// Incident feed, if the provider has one.
     pub incidents: Option<Box<dyn IncidentSource>>,
+    /// Escalations, a second stream of the incident pipeline.
+    pub escalations: Option<Box<dyn IncidentSource>>,
     /// Requests the connection's clients have made so far, every source
     /// included; each sync run records how many it caused.
     pub requests_made: Count,
@@ -109,6 +111,7 @@ impl fmt::Debug for Connection {
             .field("scopes", &self.scopes.is_some())
             .field("devices", &self.devices.is_some())
             .field("incidents", &self.incidents.is_some())
+            .field("escalations", &self.escalations.is_some())
             .field("requests_made", &self.requests_made.get())
             .field("records_skipped", &self.records_skipped.get())
             .finish()

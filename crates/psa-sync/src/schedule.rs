@@ -31,19 +31,22 @@ pub enum Job {
     Devices,
     /// Incident poll.
     Incidents,
+    /// Escalation poll (at the incident poll's interval).
+    Escalations,
     /// Scope sync alone, for a provider with scopes but no devices.
     Scopes,
 }
 
 impl Job {
     /// Every job.
-    pub const ALL: [Job; 3] = [Job::Devices, Job::Incidents, Job::Scopes];
+    pub const ALL: [Job; 4] = [Job::Devices, Job::Incidents, Job::Escalations, Job::Scopes];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Devices => "devices",
             Self::Incidents => "incidents",
+            Self::Escalations => "escalations",
             Self::Scopes => "scopes",
         }
     }
@@ -72,10 +75,12 @@ impl Job {
             RunKind::DevicesIncremental,
         ];
         const INCIDENTS: &[RunKind] = &[RunKind::Incidents];
+        const ESCALATIONS: &[RunKind] = &[RunKind::Escalations];
         const SCOPES: &[RunKind] = &[RunKind::Scopes];
         match self {
             Self::Devices => DEVICES,
             Self::Incidents => INCIDENTS,
+            Self::Escalations => ESCALATIONS,
             Self::Scopes => SCOPES,
         }
     }
@@ -91,6 +96,9 @@ impl Job {
         if capabilities.incident_feed {
             jobs.push(Job::Incidents);
         }
+        if capabilities.escalation_feed {
+            jobs.push(Job::Escalations);
+        }
         jobs
     }
 
@@ -100,7 +108,7 @@ impl Job {
         Ok(match self {
             Self::Devices => schedule.device_sync,
             Self::Scopes => schedule.full_sync,
-            Self::Incidents => {
+            Self::Incidents | Self::Escalations => {
                 // The incident settings own the interval's default and bounds.
                 let minutes =
                     IncidentSettings::from_integration_settings(settings)?.poll_interval_minutes;

@@ -106,9 +106,7 @@ async fn handle(hooks: &Webhooks, integration: &str, headers: &HeaderMap, body: 
     }
     let job = match notice.stream() {
         Some(WebhookStream::IncidentReports) => Job::Incidents,
-        Some(WebhookStream::Escalations) => {
-            return Outcome::Done("escalation events are not polled yet");
-        }
+        Some(WebhookStream::Escalations) => Job::Escalations,
         None => return Outcome::Done("event not polled"),
     };
     match run_now(store, tenant, integration, job).await {

@@ -13,7 +13,7 @@
 //!
 //! | delivery | answer |
 //! | --- | --- |
-//! | signed right, new, for a connected integration of its account | 204, the poll is due now (and an in-process worker woken) |
+//! | signed right, new, for a connected integration of its account | 204, the incident (or escalation) poll is due now, and an in-process worker woken |
 //! | a replay, an event nobody polls, malformed JSON, an inactive or disconnected integration, another account's | 204, dropped (logged) |
 //! | a missing or wrong signature, a stale timestamp, an unknown integration, no signing secret set | 401, the same answer for each (no endpoint tells whether an integration exists) |
 //! | a body over the limit (default 1 MiB) | 413 |

@@ -292,11 +292,26 @@ async fn verified_deliveries_that_cannot_be_acted_on_are_answered_and_dropped(st
         sign(foreign.to_string()),
         sign("{not json".to_owned()),
         sign(r#"{"event_type": "account_notice.notification"}"#.to_owned()),
-        sign(r#"{"event_type": "escalation.created", "organizations": []}"#.to_owned()),
     ] {
         assert_eq!(dropped.post(&setup.url).await, 204, "{}", dropped.body);
         assert!(!setup.poll_is_due().await, "{}", dropped.body);
     }
+    // An escalation event makes the escalation poll due, not the incident one.
+    let escalation =
+        sign(r#"{"event_type": "escalation.created", "organizations": []}"#.to_owned());
+    assert_eq!(escalation.post(&setup.url).await, 204);
+    assert!(!setup.poll_is_due().await);
+    let escalations_due = setup
+        .store
+        .list_scheduled_jobs(setup.tenant, setup.integration)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.job == Job::Escalations.name())
+        .expect("the escalation poll is scheduled")
+        .next_due_at;
+    assert!(escalations_due <= Utc::now());
+
     // A disconnected integration keeps its signing secret: answered, dropped.
     jobs::disconnect(
         &*setup.store,

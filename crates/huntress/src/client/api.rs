@@ -3,9 +3,10 @@
 //! mockall mock (feature `mock`) or anything else that speaks Huntress.
 
 use crate::models::{
-    Account, Agent, AgentId, IncidentReport, IncidentReportId, Organization, OrganizationId,
+    Account, Agent, AgentId, Escalation, IncidentReport, IncidentReportId, Organization,
+    OrganizationId,
 };
-use crate::requests::{AgentsQuery, IncidentReportsQuery, OrganizationsQuery};
+use crate::requests::{AgentsQuery, EscalationsQuery, IncidentReportsQuery, OrganizationsQuery};
 use crate::{HuntressError, Page};
 use async_trait::async_trait;
 
@@ -48,6 +49,12 @@ pub trait HuntressApi: Send + Sync {
         &self,
         id: IncidentReportId,
     ) -> Result<Option<IncidentReport>, HuntressError>;
+
+    /// `GET /v1/escalations`: one page.
+    async fn list_escalations(
+        &self,
+        query: &EscalationsQuery,
+    ) -> Result<Page<Escalation>, HuntressError>;
 
     /// HTTP requests sent so far (retries included), across clones.
     fn requests_made(&self) -> u64;

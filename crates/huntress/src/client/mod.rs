@@ -15,12 +15,13 @@ pub use rate_limit::{RateLimit, SharedLimiter};
 pub use retry::RetryPolicy;
 
 use crate::models::{
-    Account, Agent, AgentId, IncidentReport, IncidentReportId, Organization, OrganizationId,
+    Account, Agent, AgentId, Escalation, IncidentReport, IncidentReportId, Organization,
+    OrganizationId,
 };
 use crate::requests::envelope::{decode_one, decode_page};
 use crate::requests::{
-    AgentsQuery, IncidentReportsQuery, ListAgents, ListIncidentReports, ListOrganizations,
-    OrganizationsQuery, check_limit,
+    AgentsQuery, EscalationsQuery, IncidentReportsQuery, ListAgents, ListEscalations,
+    ListIncidentReports, ListOrganizations, OrganizationsQuery, check_limit,
 };
 use crate::{HuntressError, Page};
 use async_trait::async_trait;
@@ -157,6 +158,20 @@ impl HuntressClient {
         self.list("incident_reports", query).await
     }
 
+    /// A `GET /v1/escalations` request builder.
+    pub fn escalations(&self) -> ListEscalations<'_> {
+        ListEscalations::new(self)
+    }
+
+    /// `GET /v1/escalations`: one page.
+    pub async fn list_escalations(
+        &self,
+        query: &EscalationsQuery,
+    ) -> Result<Page<Escalation>, HuntressError> {
+        check_limit(query.limit)?;
+        self.list("escalations", query).await
+    }
+
     /// `GET /v1/incident_reports/{id}`; `None` on 404.
     pub async fn get_incident_report(
         &self,
@@ -190,6 +205,13 @@ impl HuntressClient {
 
 #[async_trait]
 impl HuntressApi for HuntressClient {
+    async fn list_escalations(
+        &self,
+        query: &EscalationsQuery,
+    ) -> Result<Page<Escalation>, HuntressError> {
+        HuntressClient::list_escalations(self, query).await
+    }
+
     async fn account(&self) -> Result<Account, HuntressError> {
         HuntressClient::account(self).await
     }

@@ -4,6 +4,7 @@
 mod account;
 mod agent;
 mod enums;
+mod escalation;
 mod ids;
 mod incident_report;
 pub(crate) mod loose;
@@ -15,6 +16,7 @@ pub use enums::{
     AccountStatus, AgentPlatform, IncidentPlatform, IncidentReportStatus, IndicatorType,
     OrganizationSortField, RemediationStatus, RemediationType, Severity, SortDirection, SortField,
 };
+pub use escalation::{Escalation, EscalationOrganization};
 pub use ids::{AccountId, AgentId, IncidentReportId, OrganizationId};
 pub use incident_report::{
     Approver, IncidentReport, Remediation, RemediationParameter, Remediations,
@@ -47,6 +49,15 @@ impl Resource for Organization {
 impl Resource for Agent {
     const SINGULAR: &'static str = "agent";
     const PLURAL: &'static str = "agents";
+}
+
+impl Resource for Escalation {
+    const SINGULAR: &'static str = "escalation";
+    const PLURAL: &'static str = "escalations";
+
+    fn keep_raw(&mut self, raw: serde_json::Value) {
+        self.raw = raw;
+    }
 }
 
 impl Resource for IncidentReport {

@@ -22,6 +22,7 @@
 //! ```
 
 pub(crate) mod agent_details;
+mod escalations;
 mod feed_cursor;
 mod incidents;
 mod scopes;
@@ -29,6 +30,7 @@ mod settings;
 mod skipped;
 mod source_error;
 
+pub use escalations::HuntressEscalationSource;
 pub use feed_cursor::{CursorPosition, InvalidCursor};
 pub use incidents::HuntressIncidentSource;
 pub use scopes::HuntressScopeSource;
@@ -243,6 +245,7 @@ impl HuntressProvider {
                 HuntressScopeSource::new(Arc::clone(&api)).with_skipped_log(skipped),
             )),
             devices: None,
+            escalations: Some(Box::new(HuntressEscalationSource::new(Arc::clone(&api)))),
             incidents: Some(Box::new(
                 HuntressIncidentSource::new(api, settings.account_subdomain)
                     .with_agent_details(settings.agent_details),

@@ -25,11 +25,13 @@
 
 mod agents;
 pub(crate) mod envelope;
+mod escalations;
 mod incident_reports;
 mod organizations;
 pub(crate) mod pagination;
 
 pub use agents::{AgentsQuery, ListAgents};
+pub use escalations::{EscalationsQuery, ListEscalations};
 pub use incident_reports::{IncidentReportsQuery, ListIncidentReports};
 pub use organizations::{ListOrganizations, OrganizationsQuery};
 

@@ -8,6 +8,8 @@ crate::open_enum! {
         Devices => "devices",
         /// Incident poll.
         Incidents => "incidents",
+        /// Escalation poll.
+        Escalations => "escalations",
         /// Scope sync alone.
         Scopes => "scopes",
     }
@@ -24,5 +26,7 @@ crate::open_enum! {
         DevicesIncremental => "devices_incremental",
         /// Incident poll.
         Incidents => "incidents",
+        /// Escalation poll.
+        Escalations => "escalations",
     }
 }

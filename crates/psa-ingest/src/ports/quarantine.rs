@@ -12,6 +12,8 @@ pub enum Pipeline {
     Devices,
     /// Security incidents to tickets.
     Incidents,
+    /// Escalations (the SOC's requests for partner action) to tickets.
+    Escalations,
 }
 
 impl Pipeline {
@@ -20,6 +22,7 @@ impl Pipeline {
         match self {
             Self::Devices => "devices",
             Self::Incidents => "incidents",
+            Self::Escalations => "escalations",
         }
     }
 
@@ -27,6 +30,7 @@ impl Pipeline {
     pub fn parse(value: &str) -> Option<Self> {
         Some(match value {
             "devices" => Self::Devices,
+            "escalations" => Self::Escalations,
             "incidents" => Self::Incidents,
             _ => return None,
         })

@@ -33,7 +33,7 @@ impl RunCounts {
             (Some(JobKind::DevicesFull | JobKind::DevicesIncremental), true) => {
                 Some(JobReport::Devices(serde_json::from_value(counts())?))
             }
-            (Some(JobKind::Incidents), true) => {
+            (Some(JobKind::Incidents | JobKind::Escalations), true) => {
                 Some(JobReport::Incidents(serde_json::from_value(counts())?))
             }
         };

@@ -131,6 +131,7 @@ async fn run_steps<S: Store + ?Sized>(
         .observed_by(subscriber);
     match request.job {
         Job::Incidents => Ok(vec![JobReport::Incidents(job.poll_incidents().await?)]),
+        Job::Escalations => Ok(vec![JobReport::Incidents(job.poll_escalations().await?)]),
         Job::Scopes => Ok(vec![JobReport::Scopes(job.sync_scopes().await?)]),
         Job::Devices => {
             // `last_full_sync_at` is the oldest scope's full walk: when one

@@ -20,6 +20,8 @@ pub enum JobKind {
     DevicesIncremental,
     /// Incident poll.
     Incidents,
+    /// Escalation poll.
+    Escalations,
 }
 
 impl JobKind {
@@ -29,10 +31,12 @@ impl JobKind {
         const SCOPES: &[RunKind] = &[RunKind::Scopes];
         const DEVICES: &[RunKind] = &[RunKind::DevicesFull, RunKind::DevicesIncremental];
         const INCIDENTS: &[RunKind] = &[RunKind::Incidents];
+        const ESCALATIONS: &[RunKind] = &[RunKind::Escalations];
         match self {
             Self::Scopes => SCOPES,
             Self::DevicesFull | Self::DevicesIncremental => DEVICES,
             Self::Incidents => INCIDENTS,
+            Self::Escalations => ESCALATIONS,
         }
     }
 
@@ -49,6 +53,7 @@ impl JobKind {
             Self::DevicesFull,
             Self::DevicesIncremental,
             Self::Incidents,
+            Self::Escalations,
         ]
         .into_iter()
         .find(|k| k.as_str() == kind)
@@ -61,6 +66,7 @@ impl JobKind {
             Self::DevicesFull => "devices_full",
             Self::DevicesIncremental => "devices_incremental",
             Self::Incidents => "incidents",
+            Self::Escalations => "escalations",
         }
     }
 }

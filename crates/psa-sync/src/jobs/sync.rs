@@ -3,7 +3,7 @@ use super::run::{DeviceStateSummary, JobKind, JobSummary, record};
 use crate::SyncError;
 use crate::asset_settings::AssetSettings;
 use psa_ingest::engine::assets::{AssetEngine, AssetEngineOptions, AssetSyncReport, SyncMode};
-use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport};
+use psa_ingest::engine::incidents::{IncidentEngine, IncidentPollReport, IncidentStream};
 use psa_ingest::engine::scopes::{self, ScopeSyncReport};
 use psa_ingest::engine::usage;
 use psa_ingest::ports::{ScopeMapping, Store, WalkKind};
@@ -266,54 +266,69 @@ impl<S: Store + ?Sized> JobContext<'_, S> {
     /// Runs one incident poll cycle. Refuses to run (naming every missing
     /// setting) until the incident settings are complete.
     pub async fn poll_incidents(&self) -> Result<IncidentPollReport, SyncError> {
+        self.poll_stream(JobKind::Incidents).await
+    }
+
+    /// Runs one escalation poll cycle: the incident pipeline on the
+    /// provider's escalation stream (its own cursor and quarantine; the
+    /// same routing, notes and auto-close).
+    pub async fn poll_escalations(&self) -> Result<IncidentPollReport, SyncError> {
+        self.poll_stream(JobKind::Escalations).await
+    }
+
+    async fn poll_stream(&self, kind: JobKind) -> Result<IncidentPollReport, SyncError> {
         let (store, tenant, integration) = (self.store, self.tenant, self.integration);
-        let progress = self
-            .observer
-            .progress(tenant, integration, JobKind::Incidents);
-        record(
-            store,
-            tenant,
-            integration,
-            JobKind::Incidents,
-            &self.observer,
-            async {
-                let (record, connection) = self.open().await?;
-                let provider = self.registry.get(&record.provider)?;
-                let source = connection.incidents.ok_or(SyncError::Unsupported {
-                    provider: record.provider.clone(),
-                    capability: "incident source",
-                })?;
-                let engine = IncidentEngine::new(
-                    store,
-                    tenant,
-                    integration,
-                    provider.descriptor().title.clone(),
-                )
-                .await?
-                .with_progress(progress);
-                // Boxed: a poll cycle is a large future, kept off the caller's stack.
-                let report = Box::pin(engine.poll(source.as_ref())).await?;
-                let mut problems: Vec<String> = report
-                    .failed
-                    .iter()
-                    .map(|f| format!("incident {} failed: {}", f.external_id, f.error))
-                    .collect();
-                if let Some(first) = report.quarantine_failures.first() {
-                    problems.push(format!(
-                        "{} incidents failed and were quarantined (first: {} — {})",
-                        report.quarantined, first.external_id, first.error
-                    ));
-                }
-                let summary = summarize(
-                    &report,
-                    report.requests_made,
-                    &connection.records_skipped,
-                    store.count_quarantined(tenant, integration).await?,
-                    problems,
-                );
-                Ok((report, summary))
-            },
-        )
+        let progress = self.observer.progress(tenant, integration, kind);
+        record(store, tenant, integration, kind, &self.observer, async {
+            let (record, connection) = self.open().await?;
+            let provider = self.registry.get(&record.provider)?;
+            let (source, stream, what) = match kind {
+                JobKind::Escalations => (
+                    connection.escalations,
+                    IncidentStream::ESCALATIONS,
+                    "escalation source",
+                ),
+                _ => (
+                    connection.incidents,
+                    IncidentStream::INCIDENTS,
+                    "incident source",
+                ),
+            };
+            let source = source.ok_or(SyncError::Unsupported {
+                provider: record.provider.clone(),
+                capability: what,
+            })?;
+            let engine = IncidentEngine::new(
+                store,
+                tenant,
+                integration,
+                provider.descriptor().title.clone(),
+            )
+            .await?
+            .with_stream(stream)
+            .with_progress(progress);
+            // Boxed: a poll cycle is a large future, kept off the caller's stack.
+            let report = Box::pin(engine.poll(source.as_ref())).await?;
+            let mut problems: Vec<String> = report
+                .failed
+                .iter()
+                .map(|f| format!("{} {} failed: {}", stream.pipeline, f.external_id, f.error))
+                .collect();
+            if let Some(first) = report.quarantine_failures.first() {
+                problems.push(format!(
+                    "{} records failed and were quarantined (first: {} — {})",
+                    report.quarantined, first.external_id, first.error
+                ));
+            }
+            let summary = summarize(
+                &report,
+                report.requests_made,
+                &connection.records_skipped,
+                store.count_quarantined(tenant, integration).await?,
+                problems,
+            );
+            Ok((report, summary))
+        })
         .await
     }
 }

@@ -31,6 +31,7 @@
 //! ```
 
 mod dataset;
+mod escalations;
 mod faults;
 mod records;
 mod render;
@@ -39,6 +40,7 @@ mod state;
 mod webhooks;
 
 pub use dataset::{DatasetSpec, DatasetSummary};
+pub use escalations::SimEscalation;
 pub use faults::{Fault, RetryAfterMode, SimRateLimit};
 pub use records::{
     NewIncident, OddShape, SimAccount, SimAgent, SimIncident, SimOrganization, SimRemediation,

@@ -130,6 +130,7 @@ fn route(state: &SimState, request: &SimRequest<'_>) -> SimResponse {
         ["v1", "agents", id] => one(id, |id| state.agents.get(&id))
             .map(|agent| json!({ "agent": render::agent(agent, account_id) })),
         ["v1", "incident_reports"] => list_incidents(state, request, &query),
+        ["v1", "escalations"] => list_escalations(state, request, &query),
         ["v1", "incident_reports", id] => one(id, |id| state.incidents.get(&id))
             .map(|incident| json!({ "incident_report": render::incident(incident, account_id) })),
         _ => Err(SimResponse::error(404, "404 Not Found")),
@@ -408,6 +409,36 @@ fn list_incidents(
     let account_id = state.account.id;
     Ok(page(rows, &paging, "incident_reports", request, |i| {
         render::incident(i, account_id)
+    }))
+}
+
+fn list_escalations(
+    state: &SimState,
+    request: &SimRequest<'_>,
+    query: &HashMap<&str, &str>,
+) -> Result<Value, SimResponse> {
+    let paging = paging(query, &["id", "created_at", "updated_at"])?;
+    let rows = state
+        .escalations
+        .values()
+        .map(|e| {
+            let key = match paging.sort_field.as_str() {
+                "created_at" => SortKey::Number(e.created_at.timestamp(), e.id),
+                "updated_at" => SortKey::Number(e.updated_at.timestamp(), e.id),
+                _ => SortKey::Number(e.id as i64, e.id),
+            };
+            (key, e)
+        })
+        .collect();
+    let names = |id: u64| {
+        state
+            .organizations
+            .get(&id)
+            .map_or_else(String::new, |o| o.name.clone())
+    };
+    let account = (state.account.id, state.account.name.as_str());
+    Ok(page(rows, &paging, "escalations", request, |e| {
+        super::escalations::render(e, &names, account)
     }))
 }
 

@@ -205,6 +205,7 @@ impl Provider for TaniumProvider {
             scopes: Some(Box::new(TaniumScopeSource::new(gateway, normalizer))),
             devices: Some(Box::new(devices)),
             incidents: None,
+            escalations: None,
             requests_made: Count::new(move || {
                 gateway_counted.requests_made()
                     + asset_api_counted

@@ -47,6 +47,31 @@ use std::collections::{HashMap, HashSet};
 /// The key of the feed cursor in an integration's settings.
 pub const CURSOR_KEY: &str = "incident_cursor";
 
+/// One stream of records the incident pipeline turns into tickets: where
+/// its feed cursor is kept and under which pipeline its records are
+/// quarantined. Alerts, routing, notes, auto-close and quarantine are the
+/// same for every stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentStream {
+    /// The key of the stream's cursor in the integration's settings.
+    pub cursor_key: &'static str,
+    /// The pipeline its quarantined records are kept under.
+    pub pipeline: Pipeline,
+}
+
+impl IncidentStream {
+    /// Security incidents (Huntress incident reports).
+    pub const INCIDENTS: Self = Self {
+        cursor_key: CURSOR_KEY,
+        pipeline: Pipeline::Incidents,
+    };
+    /// Escalations (Huntress's requests for partner action).
+    pub const ESCALATIONS: Self = Self {
+        cursor_key: "escalation_cursor",
+        pipeline: Pipeline::Escalations,
+    };
+}
+
 /// What the engine did with one incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentOutcome {
@@ -189,6 +214,7 @@ pub struct IncidentEngine<'s, S: ?Sized> {
     statuses: Vec<crate::ports::Status>,
     progress: Progress,
     backoff: RetryBackoff,
+    stream: IncidentStream,
 }
 
 /// Quarantined incidents retried per cycle at most (the longest due
@@ -238,7 +264,14 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             routing,
             progress: Progress::default(),
             backoff: RetryBackoff::default(),
+            stream: IncidentStream::INCIDENTS,
         })
+    }
+
+    /// Which stream the engine runs (default [`IncidentStream::INCIDENTS`]).
+    pub fn with_stream(mut self, stream: IncidentStream) -> Self {
+        self.stream = stream;
+        self
     }
 
     /// How long quarantined incidents wait between retries (default 5
@@ -277,7 +310,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         let mut settings = record.settings;
         let mut version = record.settings_version;
         let cursor: Option<FeedCursor> = settings
-            .get(CURSOR_KEY)
+            .get(self.stream.cursor_key)
             .and_then(|v| serde_json::from_value(v.clone()).ok());
         let backfill_from = Utc::now() - Duration::days(i64::from(self.routing.backfill_days));
 
@@ -285,7 +318,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
         let mut quarantine = QuarantineState {
             held: self
                 .store
-                .quarantined_ids(self.tenant, self.integration, Pipeline::Incidents)
+                .quarantined_ids(self.tenant, self.integration, self.stream.pipeline)
                 .await?
                 .into_iter()
                 .collect(),
@@ -345,11 +378,11 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
             if let Some(cursor) = item.cursor() {
                 if let serde_json::Value::Object(map) = &mut settings {
                     map.insert(
-                        CURSOR_KEY.to_owned(),
+                        self.stream.cursor_key.to_owned(),
                         serde_json::to_value(cursor).expect("cursor serializes"),
                     );
                 } else {
-                    settings = serde_json::json!({ CURSOR_KEY: cursor });
+                    settings = serde_json::json!({ self.stream.cursor_key: cursor });
                 }
                 version = self
                     .store
@@ -375,7 +408,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                 self.tenant,
                 self.integration,
                 QuarantineFilter {
-                    pipeline: Some(Pipeline::Incidents),
+                    pipeline: Some(self.stream.pipeline),
                     due_at: Some(Utc::now()),
                 },
                 RETRIES_PER_CYCLE,
@@ -442,7 +475,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                         .release_quarantined(
                             self.tenant,
                             self.integration,
-                            Pipeline::Incidents,
+                            self.stream.pipeline,
                             &[record_id.to_owned()],
                         )
                         .await?;
@@ -514,7 +547,7 @@ impl<'s, S: IncidentStore + ?Sized> IncidentEngine<'s, S> {
                 self.tenant,
                 self.integration,
                 QuarantineEntry {
-                    pipeline: Pipeline::Incidents,
+                    pipeline: self.stream.pipeline,
                     record_id: record_id.to_owned(),
                     payload: payload.clone(),
                     error: error.to_owned(),
