@@ -41,7 +41,8 @@ async fn an_escalation_becomes_a_ticket_per_client_gets_notes_and_closes(store: 
         &store,
         tenant,
         integration,
-        serde_json::json!({ "api_base_url": sim.uri() }),
+        // Escalations are opt-in: turned on before connecting schedules them.
+        serde_json::json!({ "api_base_url": sim.uri(), "incidents": { "escalations": true } }),
     )
     .await;
     let secrets = ProviderSecrets::new()

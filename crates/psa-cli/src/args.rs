@@ -214,4 +214,8 @@ pub(crate) struct RoutingArgs {
     /// Close tickets in this status of the board when the incident closes.
     #[arg(long)]
     pub(crate) close_to: Option<String>,
+    /// Also turn the provider's escalations into tickets (Huntress), and
+    /// schedule their poll.
+    #[arg(long)]
+    pub(crate) escalations: bool,
 }

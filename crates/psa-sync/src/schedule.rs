@@ -252,7 +252,14 @@ pub(crate) async fn ensure_jobs<S: Store + ?Sized>(
     settings: &Value,
     due_at: DateTime<Utc>,
 ) -> Result<(), SyncError> {
+    // Escalations become tickets only where a person turned them on.
+    let escalations = IncidentSettings::from_integration_settings(settings)
+        .map(|incidents| incidents.escalations)
+        .unwrap_or(false);
     for job in Job::for_capabilities(capabilities) {
+        if job == Job::Escalations && !escalations {
+            continue;
+        }
         // Connecting has just synced the scopes: the scope job is due one
         // interval later, not at once.
         let due = if job == Job::Scopes {

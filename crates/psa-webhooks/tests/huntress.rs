@@ -58,7 +58,10 @@ impl Setup {
                 NewIntegration {
                     provider: ProviderId::new("huntress").unwrap(),
                     instance_url: None,
-                    settings: serde_json::json!({ "api_base_url": sim.uri() }),
+                    settings: serde_json::json!({
+                        "api_base_url": sim.uri(),
+                        "incidents": { "escalations": true },
+                    }),
                 },
             )
             .await

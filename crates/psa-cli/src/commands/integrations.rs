@@ -9,10 +9,10 @@ use psa_integrations::ingest::engine::incidents::{Catalog, IncidentSettings};
 use psa_integrations::ingest::ports::Integration;
 use psa_integrations::prelude::*;
 use psa_integrations::secrecy::SecretString;
-use psa_integrations::sync::SyncError;
 use psa_integrations::sync::asset_settings::AssetSettings;
 use psa_integrations::sync::jobs::{self, RunCounts};
 use psa_integrations::sync::schedule::ScheduleSettings;
+use psa_integrations::sync::{Job, SyncError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, IsTerminal};
@@ -229,9 +229,21 @@ pub(super) async fn routing(ctx: &Context, args: &RoutingArgs) -> Result<(), Cli
                 s.auto_close = true;
                 s.closed_status_id = Some(status);
             }
+            s.escalations |= args.escalations;
         },
     )
     .await?;
+    if args.escalations && integration.connected_at.is_some() {
+        // Connected already: the escalation poll goes on the schedule now.
+        ctx.store
+            .ensure_job(
+                tenant,
+                integration.id,
+                &Job::Escalations.name(),
+                psa_integrations::chrono::Utc::now(),
+            )
+            .await?;
+    }
     let missing: Vec<&str> = [
         ("--board", routed.board_id.is_none()),
         ("--fallback-board", routed.fallback_board_id.is_none()),

@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn an_unknown_kind_or_a_bad_field_is_told_apart() {
-        let newer = RunCounts::of(&run("escalations", json!({"received": 1}))).unwrap();
+        let newer = RunCounts::of(&run("remote_actions", json!({"received": 1}))).unwrap();
         assert_eq!(newer.report, None);
         let bad = RunCounts::of(&run("scopes", json!({"discovered": "many"}))).unwrap_err();
         assert!(bad.to_string().contains("invalid type"), "{bad}");

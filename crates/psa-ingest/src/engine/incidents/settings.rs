@@ -51,6 +51,11 @@ pub struct IncidentSettings {
     pub auto_close: bool,
     /// The closed status auto-close moves tickets to (required with auto-close).
     pub closed_status_id: Option<StatusId>,
+    /// Also turn the provider's escalations into tickets (Huntress), with
+    /// the same routing; off by default. Read when the integration is
+    /// connected: its `escalations` job is scheduled then.
+    #[serde(default)]
+    pub escalations: bool,
 }
 
 impl Default for IncidentSettings {
@@ -66,6 +71,7 @@ impl Default for IncidentSettings {
             backfill_days: default_backfill(),
             auto_close: false,
             closed_status_id: None,
+            escalations: false,
         }
     }
 }
@@ -471,6 +477,7 @@ mod tests {
             categories: vec![],
         };
         let mut settings = IncidentSettings {
+            escalations: false,
             board_id: Some(board.id),
             fallback_client_id: Some(client.id),
             fallback_board_id: Some(board.id),
