@@ -219,6 +219,7 @@ forward! {
         fn rekey_devices(&self, tenant: TenantId, integration: IntegrationId, changes: &[ExternalIdChange]) -> StoreResult<u64>;
         fn refresh_agent_status(&self, tenant: TenantId, integration: IntegrationId, online_since: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<u64>;
         fn find_assets_by_hostname(&self, tenant: TenantId, client: ClientId, hostname: &str) -> StoreResult<Vec<AssetMatch>>;
+        fn count_scope_devices(&self, tenant: TenantId, integration: IntegrationId) -> StoreResult<Vec<(String, u64)>>;
         also {
             fn scope_devices<'a>(
                 &'a self,

@@ -7,7 +7,6 @@ use crate::contracts::NormalizedScope;
 use crate::ports::{AssetStore, ScopeMappingStore, StoreResult, UsageCount, UsageStore};
 use crate::{ClientId, IntegrationId, TenantId};
 use chrono::{NaiveDate, TimeDelta};
-use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -132,7 +131,8 @@ where
     Ok(counts.len())
 }
 
-/// Records the live devices of each mapped scope (from the store) as
+/// Records the live devices of each mapped scope (counted in the store in
+/// one query) as
 /// `day`'s [`ENDPOINTS`] snapshot.
 pub async fn record_device_counts<S>(
     store: &S,
@@ -143,24 +143,25 @@ pub async fn record_device_counts<S>(
 where
     S: UsageStore + ScopeMappingStore + AssetStore + ?Sized,
 {
-    let mut counts = Vec::new();
-    for mapping in store.list_scope_mappings(tenant, integration).await? {
-        if mapping.client_id.is_none() {
-            continue;
-        }
-        let devices: u64 = store
-            .scope_devices(tenant, integration, &mapping.external_id)
-            .try_fold(0, |n, _| async move { Ok(n + 1) })
-            .await?;
-        counts.push(UsageCount {
+    let devices: HashMap<String, u64> = store
+        .count_scope_devices(tenant, integration)
+        .await?
+        .into_iter()
+        .collect();
+    let counts: Vec<UsageCount> = store
+        .list_scope_mappings(tenant, integration)
+        .await?
+        .into_iter()
+        .filter(|mapping| mapping.client_id.is_some())
+        .map(|mapping| UsageCount {
             day,
+            value: devices.get(&mapping.external_id).copied().unwrap_or(0),
             scope: mapping.external_id,
             scope_name: mapping.name,
             client_id: mapping.client_id,
             metric: ENDPOINTS.to_owned(),
-            value: devices,
-        });
-    }
+        })
+        .collect();
     store.record_usage(tenant, integration, &counts).await?;
     Ok(counts.len())
 }

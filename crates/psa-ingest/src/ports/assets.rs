@@ -118,6 +118,14 @@ pub trait AssetStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<u64>;
 
+    /// How many live (not retired) devices each scope of the integration
+    /// has, in one query; scopes without any are left out.
+    async fn count_scope_devices(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Vec<(String, u64)>>;
+
     /// Every live (not retired) device mapped under one scope, streamed.
     fn scope_devices<'a>(
         &'a self,

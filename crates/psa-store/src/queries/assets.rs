@@ -229,6 +229,37 @@ impl AssetStore for Db<Pool> {
         .await
     }
 
+    async fn count_scope_devices(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        // The joins of `scope_devices`, grouped by scope.
+        let rows = sqlx::query(
+            "SELECT a.rmm_organization_id AS scope_id, COUNT(*) AS devices \
+             FROM assets a \
+             JOIN tenant_external_entity_mappings m \
+               ON m.tenant = a.tenant AND m.alga_entity_type = 'asset' AND m.alga_entity_id = a.asset_id \
+             WHERE a.tenant = $1 AND a.rmm_organization_id IS NOT NULL \
+               AND m.integration_type = (SELECT provider FROM rmm_integrations \
+                                         WHERE tenant = $1 AND integration_id = $2) \
+               AND m.external_realm_id = $3 AND m.sync_status <> 'deleted' \
+             GROUP BY a.rmm_organization_id",
+        )
+        .bind(id(tenant))
+        .bind(id(integration))
+        .bind(integration.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .ctx("count scope devices")?;
+        rows.iter()
+            .map(|row| {
+                let devices = u64::try_from(row.int64("devices")?).unwrap_or(0);
+                Ok((row.text("scope_id")?, devices))
+            })
+            .collect()
+    }
+
     async fn find_assets_by_hostname(
         &self,
         tenant: TenantId,

@@ -339,6 +339,10 @@ async fn scope_devices_lists_live_devices_of_one_scope(store: TestStore) {
             .collect::<Vec<_>>(),
         [("d1", a1)]
     );
+    // The same live devices, counted per scope in one query.
+    let mut counted = store.count_scope_devices(tenant, int.id).await.unwrap();
+    counted.sort();
+    assert_eq!(counted, [("g1".to_owned(), 1), ("g2".to_owned(), 1)]);
     let none: Vec<_> = store
         .scope_devices(tenant, int.id, "g9")
         .try_collect()

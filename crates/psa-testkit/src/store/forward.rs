@@ -379,6 +379,16 @@ impl<S: Store + ?Sized> AssetStore for FaultyStore<S> {
             .find_assets_by_hostname(tenant, client, hostname)
             .await
     }
+
+    async fn count_scope_devices(
+        &self,
+        tenant: TenantId,
+        integration: IntegrationId,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        self.enter().await;
+        self.inner.count_scope_devices(tenant, integration).await
+    }
+
     fn scope_devices<'a>(
         &'a self,
         tenant: TenantId,
