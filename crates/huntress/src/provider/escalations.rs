@@ -5,8 +5,8 @@
 
 use super::feed_cursor::CursorPosition;
 use crate::HuntressApi;
-use crate::models::{Escalation, IncidentReportId, OrganizationId, SortDirection, SortField};
-use crate::normalize::{normalize_escalation, normalize_organization};
+use crate::models::{Escalation, IncidentReportId, SortDirection, SortField};
+use crate::normalize::normalize_escalation;
 use crate::requests::ListEscalations;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -128,14 +128,7 @@ impl IncidentSource for HuntressEscalationSource {
 
     /// `GET /v1/organizations/{id}`.
     async fn scope(&self, scope_id: &str) -> Result<Option<NormalizedScope>, SourceError> {
-        let Ok(id) = scope_id.parse::<OrganizationId>() else {
-            return Ok(None);
-        };
-        Ok(self
-            .api
-            .get_organization(id)
-            .await?
-            .map(|organization| normalize_organization(&organization)))
+        super::scopes::organization_scope(self.api.as_ref(), scope_id).await
     }
 
     /// Decodes the stored escalation again and picks the record of the

@@ -46,8 +46,8 @@
 //! later retries it through [`IncidentSource::decode_incident`], which
 //! decodes the stored report again with the code running then.
 
-use crate::models::{IncidentReport, IncidentReportId, OrganizationId, SortDirection, SortField};
-use crate::normalize::{normalize_incident, normalize_organization};
+use crate::models::{IncidentReport, IncidentReportId, SortDirection, SortField};
+use crate::normalize::normalize_incident;
 use crate::provider::agent_details::AgentLookups;
 use crate::provider::feed_cursor::CursorPosition;
 use crate::requests::envelope::decode_record;
@@ -157,14 +157,7 @@ impl IncidentSource for HuntressIncidentSource {
     /// `GET /v1/organizations/{id}`; an id that is not a number is no
     /// organization.
     async fn scope(&self, scope_id: &str) -> Result<Option<NormalizedScope>, SourceError> {
-        let Ok(id) = scope_id.parse::<OrganizationId>() else {
-            return Ok(None);
-        };
-        Ok(self
-            .api
-            .get_organization(id)
-            .await?
-            .map(|organization| normalize_organization(&organization)))
+        super::scopes::organization_scope(self.api.as_ref(), scope_id).await
     }
 
     /// Fetches the report's current version by the id in `stored`
@@ -525,6 +518,7 @@ fn boundary_keys(page: &Page<IncidentReport>) -> (Option<Key>, Option<Key>) {
 mod tests {
     use super::*;
     use crate::MockHuntressApi;
+    use crate::models::OrganizationId;
     use crate::models::{Agent, AgentId, Organization};
     use futures::TryStreamExt;
     use std::sync::atomic::{AtomicU32, Ordering};

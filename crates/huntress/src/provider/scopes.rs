@@ -1,6 +1,6 @@
 //! Organizations as scopes.
 
-use crate::models::{OrganizationSortField, SortDirection};
+use crate::models::{OrganizationId, OrganizationSortField, SortDirection};
 use crate::normalize::normalize_organization;
 use crate::provider::skipped::SkippedRecords;
 use crate::requests::{ListOrganizations, MAX_PAGE_SIZE};
@@ -69,4 +69,20 @@ impl ScopeSource for HuntressScopeSource {
             })
             .boxed()
     }
+}
+
+/// One organization as a scope (`GET /v1/organizations/{id}`), for an
+/// incident or escalation whose organization is not mapped yet; an id that
+/// is not a number is no organization.
+pub(crate) async fn organization_scope(
+    api: &dyn HuntressApi,
+    scope_id: &str,
+) -> Result<Option<NormalizedScope>, SourceError> {
+    let Ok(id) = scope_id.parse::<OrganizationId>() else {
+        return Ok(None);
+    };
+    Ok(api
+        .get_organization(id)
+        .await?
+        .map(|organization| normalize_organization(&organization)))
 }
