@@ -6,17 +6,16 @@
 mod support;
 
 use chrono::{TimeDelta, Utc};
-use huntress::provider::{HuntressProvider, SECRET_API_KEY, SECRET_API_SECRET};
+use huntress::provider::HuntressProvider;
 use psa_ingest::engine::incidents::IncidentSettings;
 use psa_ingest::ports::{
     PageRequest, ReadStore as _, RunKind, ScheduleStore as _, SyncRunStore as _, TicketStore as _,
 };
-use psa_registry::{ProviderRegistry, ProviderSecrets};
+use psa_registry::ProviderRegistry;
 use psa_store::test_util::TestStore;
 use psa_sync::Job;
 use psa_sync::jobs::{JobReport, RunCounts};
 use psa_testkit::huntress::{HuntressSim, SimConfig};
-use secrecy::SecretString;
 
 psa_store::backend_tests!(an_escalation_becomes_a_ticket_per_client_gets_notes_and_closes);
 
@@ -36,30 +35,16 @@ async fn an_escalation_becomes_a_ticket_per_client_gets_notes_and_closes(store: 
             HuntressProvider::new().with_url_policy(huntress::UrlPolicy::loopback()),
         ))
         .unwrap();
-    let integration = support::integration(&store, tenant, "huntress").await;
-    support::set_settings(
-        &store,
-        tenant,
-        integration,
-        // Escalations are opt-in: turned on before connecting schedules them.
-        serde_json::json!({ "api_base_url": sim.uri(), "incidents": { "escalations": true } }),
-    )
-    .await;
-    let secrets = ProviderSecrets::new()
-        .with(SECRET_API_KEY, SecretString::from(sim.api_key()))
-        .with(SECRET_API_SECRET, SecretString::from(sim.api_secret()));
-    psa_sync::jobs::connect(store.store(), &registry, tenant, integration, &secrets)
-        .await
-        .unwrap();
+    // Escalations are opt-in: turned on before connecting schedules them.
+    let settings = serde_json::json!({ "incidents": { "escalations": true } });
+    let integration =
+        support::routed_huntress(store.store(), &registry, &demo, &sim, settings).await;
     psa_sync::jobs::update_section(
         store.store(),
         tenant,
         integration,
         "incidents",
         |s: &mut IncidentSettings| {
-            s.board_id = Some(demo.default_board.id);
-            s.fallback_board_id = Some(demo.triage_board.id);
-            s.fallback_client_id = Some(demo.clients.initech);
             s.auto_close = true;
             s.closed_status_id = Some(demo.default_board.closed);
         },

@@ -5,16 +5,14 @@
 mod support;
 
 use chrono::{TimeDelta, Utc};
-use huntress::provider::{HuntressProvider, SECRET_API_KEY, SECRET_API_SECRET};
-use psa_ingest::engine::incidents::IncidentSettings;
+use huntress::provider::HuntressProvider;
 use psa_ingest::ports::{
     PageRequest, ReadStore as _, RunKind, RunOutcome, ScheduleStore as _, SyncRunStore as _,
 };
-use psa_registry::{ProviderRegistry, ProviderSecrets};
+use psa_registry::ProviderRegistry;
 use psa_store::test_util::TestStore;
 use psa_sync::Job;
 use psa_testkit::huntress::{HuntressSim, NewIncident, SimConfig, SimRateLimit};
-use secrecy::SecretString;
 use std::process::{Child, Command};
 use std::time::Duration;
 
@@ -61,36 +59,12 @@ async fn two_worker_processes_share_one_accounts_budget_without_a_429(store: Tes
             HuntressProvider::new().with_url_policy(huntress::UrlPolicy::loopback()),
         ))
         .unwrap();
-    let secrets = ProviderSecrets::new()
-        .with(SECRET_API_KEY, SecretString::from(sim.api_key()))
-        .with(SECRET_API_SECRET, SecretString::from(sim.api_secret()));
     // Two integrations of the same account (the same key): one budget.
     let mut integrations = Vec::new();
     for _ in 0..2 {
-        let id = support::integration(&store, tenant, "huntress").await;
-        support::set_settings(
-            &store,
-            tenant,
-            id,
-            serde_json::json!({ "api_base_url": sim.uri() }),
-        )
-        .await;
-        psa_sync::jobs::connect(store.store(), &registry, tenant, id, &secrets)
-            .await
-            .unwrap();
-        psa_sync::jobs::update_section(
-            store.store(),
-            tenant,
-            id,
-            "incidents",
-            |s: &mut IncidentSettings| {
-                s.board_id = Some(demo.default_board.id);
-                s.fallback_board_id = Some(demo.triage_board.id);
-                s.fallback_client_id = Some(demo.clients.initech);
-            },
-        )
-        .await
-        .unwrap();
+        let id =
+            support::routed_huntress(store.store(), &registry, &demo, &sim, serde_json::json!({}))
+                .await;
         let later = Utc::now() + TimeDelta::hours(1);
         store
             .set_job_due(tenant, id, &Job::Scopes.name(), later)

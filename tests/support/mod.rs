@@ -131,3 +131,41 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A Huntress integration of the demo tenant on the simulator: created with
+/// `settings` (the simulator's URL added), connected with its credentials,
+/// and routed (mapped organizations to the default board, the others to
+/// Initech on Triage).
+pub async fn routed_huntress(
+    store: &PsaStore,
+    registry: &psa_registry::ProviderRegistry,
+    demo: &psa_store::DemoTenant,
+    sim: &psa_testkit::huntress::HuntressSim,
+    mut settings: serde_json::Value,
+) -> IntegrationId {
+    use huntress::provider::{SECRET_API_KEY, SECRET_API_SECRET};
+    use secrecy::SecretString;
+    let id = integration(store, demo.tenant, "huntress").await;
+    settings["api_base_url"] = sim.uri().into();
+    set_settings(store, demo.tenant, id, settings).await;
+    let secrets = psa_registry::ProviderSecrets::new()
+        .with(SECRET_API_KEY, SecretString::from(sim.api_key()))
+        .with(SECRET_API_SECRET, SecretString::from(sim.api_secret()));
+    psa_sync::jobs::connect(store, registry, demo.tenant, id, &secrets)
+        .await
+        .unwrap();
+    psa_sync::jobs::update_section(
+        store,
+        demo.tenant,
+        id,
+        "incidents",
+        |s: &mut psa_ingest::engine::incidents::IncidentSettings| {
+            s.board_id = Some(demo.default_board.id);
+            s.fallback_board_id = Some(demo.triage_board.id);
+            s.fallback_client_id = Some(demo.clients.initech);
+        },
+    )
+    .await
+    .unwrap();
+    id
+}
