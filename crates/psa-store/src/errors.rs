@@ -1,6 +1,6 @@
 //! Turning driver errors into the ports' [`StoreError`].
 
-use psa_ingest::ports::StoreError;
+use psa_ingest::ports::{StoreError, StoreResult};
 
 /// Classifies a driver error: a uniqueness rule becomes
 /// [`StoreError::Conflict`], a value the database refuses
@@ -82,6 +82,24 @@ pub(crate) fn invalid(message: impl Into<String>) -> StoreError {
     StoreError::InvalidInput {
         message: message.into(),
     }
+}
+
+/// Checks a caller's key (a secret name, a delivery id, an account key):
+/// not blank, at most `max` bytes, no control characters. The error names
+/// what was wrong; a secret's name is not a secret, but a key is shown only
+/// when `show` says so.
+pub(crate) fn check_key(what: &str, value: &str, max: usize, show: bool) -> StoreResult<()> {
+    if value.trim().is_empty() || value.len() > max || value.chars().any(char::is_control) {
+        let shown = if show {
+            format!(" {value:?}")
+        } else {
+            String::new()
+        };
+        return Err(invalid(format!(
+            "{what}{shown} must be 1 to {max} bytes without control characters"
+        )));
+    }
+    Ok(())
 }
 
 /// A column could not be decoded into the expected Rust type.

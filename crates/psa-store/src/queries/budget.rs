@@ -5,7 +5,7 @@
 
 use super::dialect::{FOR_UPDATE, Pool, Tx, id, opt_ts, ts};
 use crate::db::Db;
-use crate::errors::{DbResultExt as _, invalid};
+use crate::errors::{DbResultExt as _, check_key, invalid};
 use crate::rows::RowExt as _;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -18,12 +18,7 @@ use psa_ingest::ports::{
 const MAX_ACCOUNT: usize = 200;
 
 fn check_account(account: &str) -> StoreResult<()> {
-    if account.is_empty() || account.len() > MAX_ACCOUNT || account.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "an account key is 1 to {MAX_ACCOUNT} bytes without control characters"
-        )));
-    }
-    Ok(())
+    check_key("an account key", account, MAX_ACCOUNT, false)
 }
 
 /// The account's budget row, made on first use.

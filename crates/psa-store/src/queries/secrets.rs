@@ -3,7 +3,7 @@
 use super::dialect::{Pool, id, ts};
 use crate::SecretRotation;
 use crate::db::Db;
-use crate::errors::{DbResultExt as _, invalid};
+use crate::errors::{DbResultExt as _, check_key};
 use crate::rows::RowExt as _;
 use crate::sealing::{self, Sealed};
 use async_trait::async_trait;
@@ -16,13 +16,7 @@ use secrecy::SecretString;
 const MAX_SECRET_NAME: usize = 200;
 
 fn check_secret_name(name: &str) -> StoreResult<()> {
-    if name.trim().is_empty() || name.len() > MAX_SECRET_NAME || name.chars().any(char::is_control)
-    {
-        return Err(invalid(format!(
-            "secret name {name:?} must be 1 to {MAX_SECRET_NAME} bytes without control characters"
-        )));
-    }
-    Ok(())
+    check_key("secret name", name, MAX_SECRET_NAME, true)
 }
 
 #[async_trait]

@@ -3,7 +3,7 @@
 
 use super::dialect::{Pool, id, ts};
 use crate::db::Db;
-use crate::errors::{DbResultExt as _, invalid};
+use crate::errors::{DbResultExt as _, check_key};
 use crate::rows::RowExt as _;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -34,14 +34,7 @@ impl WebhookStore for Db<Pool> {
         delivery_id: &str,
         received_at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        if delivery_id.is_empty()
-            || delivery_id.len() > MAX_DELIVERY_ID
-            || delivery_id.chars().any(char::is_control)
-        {
-            return Err(invalid(format!(
-                "a delivery id is 1 to {MAX_DELIVERY_ID} bytes without control characters"
-            )));
-        }
+        check_key("a delivery id", delivery_id, MAX_DELIVERY_ID, false)?;
         let mut tx = self.begin("record webhook delivery").await?;
         sqlx::query(
             "DELETE FROM webhook_deliveries WHERE tenant = $1 AND integration_id = $2 AND received_at < $3",
